@@ -1,0 +1,172 @@
+"""The applicant form: registered or not, passport number, date of birth and
+nationality, then a lookup (registered) or a summary to confirm (new)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.common import BotAction, Reply, clear, reply_for, services
+from bot.actions.prompts import PROMPTS, Prompt
+from bot.registry import Applicant
+from bot.validation import Result, validate_date_of_birth, validate_nationality, validate_passport
+
+PERSONAL_FIELDS = ("passport_number", "date_of_birth", "date_alternative", "date_confirmed", "nationality")
+# What must be asked again when the person changes one field from the summary.
+FIELD_DEPENDENTS = {
+    "passport_number": ("passport_number",),
+    "date_of_birth": ("date_of_birth", "date_alternative", "date_confirmed"),
+    "nationality": ("nationality",),
+    "return_location": ("return_city", "return_location", "location_confirmed"),
+}
+
+# A new passport number or date of birth makes an earlier lookup or summary stale.
+STALE_AFTER_CHANGE = {"registration_id": None, "details_confirmed": None}
+
+
+def _ask_action(slot: str, prompt: Prompt) -> type[BotAction]:
+    async def respond(self: BotAction, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return prompt(reply, tracker) or []
+
+    return type(
+        f"AskFor_{slot}", (BotAction,), {"action_name": f"action_ask_{slot}", "respond": respond}
+    )
+
+
+ASK_ACTIONS = [_ask_action(slot, prompt) for slot, prompt in PROMPTS.items()]
+
+
+def _checked(slot: str, result: Result, reply: Reply) -> dict[str, Any]:
+    """The slot's normalised value, or None after telling the person why it was rejected."""
+    if result.ok:
+        return {slot: result.value}
+    reply.say(result.error or "errors.empty", **result.params)
+    return {slot: None}
+
+
+def applicant_from(slots: dict[str, Any]) -> Applicant:
+    return Applicant(
+        passport_number=slots["passport_number"],
+        date_of_birth=slots["date_of_birth"],
+        nationality=slots["nationality"],
+    )
+
+
+class ValidateApplicantForm(FormValidationAction):
+    """Normalises every answer and decides which questions the current path needs."""
+
+    def name(self) -> str:
+        return "validate_applicant_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        registered = tracker.get_slot("registered")
+        needed = {"language", "registered", "passport_number", "date_of_birth", "nationality"}
+        if tracker.get_slot("date_alternative"):
+            needed.add("date_confirmed")
+        if registered is True and tracker.get_slot("lookup_failed"):
+            needed.add("lookup_choice")
+        if registered is False:
+            needed.add("details_confirmed")
+        return [slot for slot in domain_slots if slot in needed]
+
+    def validate_language(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"language": value if value in ("en", "es") else None}
+
+    def validate_registered(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"registered": value if isinstance(value, bool) else None}
+
+    def validate_passport_number(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        reply = reply_for(dispatcher, tracker)
+        return {**_checked("passport_number", validate_passport(value), reply), **STALE_AFTER_CHANGE}
+
+    def validate_date_of_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        result = validate_date_of_birth(value)
+        slots = _checked("date_of_birth", result, reply_for(dispatcher, tracker))
+        if result.ok:
+            slots["date_alternative"] = result.alternative
+            slots["date_confirmed"] = None if result.alternative else True
+        return {**slots, **STALE_AFTER_CHANGE}
+
+    def validate_date_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is False:
+            return {
+                "date_of_birth": tracker.get_slot("date_alternative"),
+                "date_alternative": None,
+                "date_confirmed": True,
+            }
+        return {"date_alternative": None, "date_confirmed": True}
+
+    def validate_nationality(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        slots = _checked("nationality", validate_nationality(value), reply_for(dispatcher, tracker))
+        if slots["nationality"] is None or tracker.get_slot("registered") is not True:
+            return slots
+        tracker.slots.update(slots)
+        return {**slots, **self._lookup(tracker)}
+
+    def validate_lookup_choice(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value == "register":
+            return {"registered": False, "lookup_failed": False, "lookup_choice": None}
+        return {**clear(*PERSONAL_FIELDS, "lookup_choice"), "lookup_failed": False}
+
+    def validate_details_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"details_confirmed": True if value is True else None}
+
+    @staticmethod
+    def _lookup(tracker: Tracker) -> dict[str, Any]:
+        """Looks the registration up once all three fields are known.
+
+        Not found gives one and the same answer whatever field did not match.
+        """
+        if any(tracker.get_slot(slot) is None for slot in ("passport_number", "date_of_birth", "nationality")):
+            return {}
+        if tracker.get_slot("date_alternative"):
+            return {}
+        found = services().registry.find(applicant_from(tracker.slots))
+        if found is None:
+            return {"lookup_failed": True, "lookup_choice": None, "registration_id": None}
+        return {"lookup_failed": False, "registration_id": str(found.id)}
+
+
+
+class ActionSaveRegistration(BotAction):
+    """Creates the registration, or reuses the one the same three fields already have."""
+
+    action_name = "action_save_registration"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        registry = services().registry
+        registration_id = tracker.get_slot("registration_id")
+        if registration_id is None:
+            registration, created = registry.register(applicant_from(tracker.slots))
+            registration_id = str(registration.id)
+            reply.say("registration.created" if created else "lookup.found")
+        else:
+            reply.say("lookup.found")
+        has_confirmation = registry.confirmation_for(int(registration_id)) is not None
+        return [SlotSet("registration_id", registration_id), SlotSet("has_confirmation", has_confirmation)]
+
+
+class ActionChangeField(BotAction):
+    """Clears the field the person wants to change, so the form asks for it again."""
+
+    action_name = "action_change_field"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not (tracker.active_loop or {}).get("name"):
+            reply.say("change.unavailable")
+            return []
+        field = next(tracker.get_latest_entity_values("field"), None)
+        if field not in FIELD_DEPENDENTS:
+            return [SlotSet("details_confirmed", None)]
+        reply.say("change.done")
+        return [SlotSet(slot, None) for slot in FIELD_DEPENDENTS[field] + ("details_confirmed",)]

@@ -1,0 +1,64 @@
+"""The return-office form and the confirmation that ends the flow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.types import DomainDict
+
+from bot.actions.common import FLOW_SLOTS, BotAction, Reply, reply_for, services
+
+
+def _choose_from(text: str, offices: list) -> list:
+    """Offices picked by their number in the list shown ("2") or by what was typed."""
+    stripped = text.strip().rstrip(".")
+    if stripped.isdigit() and 1 <= int(stripped) <= len(offices):
+        return [offices[int(stripped) - 1]]
+    return services().profile.match_offices(text)
+
+
+class ValidateLocationForm(FormValidationAction):
+    """Maps a typed city, office name or id to one return office."""
+
+    def name(self) -> str:
+        return "validate_location_form"
+
+    def validate_return_location(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        profile = services().profile
+        city = tracker.get_slot("return_city")
+        shown = profile.offices_in(city) if city else []
+        matches = _choose_from(value if isinstance(value, str) else "", shown)
+        if len(matches) == 1:
+            return {"return_location": matches[0].id, "return_city": matches[0].city}
+        if matches and len({office.city for office in matches}) == 1:
+            return {"return_location": None, "return_city": matches[0].city}
+        reply_for(dispatcher, tracker).say("location.unknown", courier=profile.courier)
+        return {"return_location": None, "return_city": None}
+
+    def validate_location_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is True:
+            return {"location_confirmed": True}
+        return {"location_confirmed": None, "return_location": None, "return_city": None}
+
+
+class ActionIssueConfirmation(BotAction):
+    """Issues (or shows again) the confirmation with the link to its printable page."""
+
+    action_name = "action_issue_confirmation"
+
+    async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        svc = services()
+        registration_id = int(tracker.get_slot("registration_id"))
+        existing = svc.registry.confirmation_for(registration_id)
+        confirmation = existing or svc.registry.issue_confirmation(
+            registration_id, tracker.get_slot("return_location"), reply.language or "en"
+        )
+        reply.say(
+            "confirmation.existing" if existing else "confirmation.issued",
+            number=confirmation.number,
+            link=f"{svc.settings.public_url}/confirmation/{confirmation.token}",
+            courier=svc.profile.courier,
+        )
+        return [SlotSet(slot, None) for slot in FLOW_SLOTS]

@@ -1,0 +1,329 @@
+"""The public web app: confirmation pages (HTML and PDF), the chat page, and /chat.
+
+/chat validates what the chat page sends and passes it on to Rasa's REST channel.
+Confirmation URLs hold a secret token: they are never logged (RouteAccessLogger
+writes the route name instead of the path), never cached, and never sent on as
+a Referer.
+
+Run it with `python -m bot.web` (host: WEB_HOST, default 127.0.0.1; port:
+WEB_PORT; Rasa: RASA_URL, default http://127.0.0.1:RASA_PORT).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from bot.confirmation_page import render_confirmation_html, render_not_found_html
+from bot.confirmation_pdf import render_confirmation_pdf
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise_language, t
+from bot.profile import EmbassyProfile, load_profile
+from bot.registry import Confirmation, Registry
+from bot.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_TYPES = {"chat.css": "text/css", "chat.js": "text/javascript"}
+CHAT_PATHS = {"en": "/", "es": "/es/"}
+
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+SENDER_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_MESSAGE_CHARS = 10_000
+# Room for a 10,000-character message even when every character is JSON-escaped.
+MAX_BODY_BYTES = 128 * 1024
+RASA_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
+
+# No object-src 'none': some browsers' built-in PDF viewers refuse to show a PDF
+# served with it; default-src 'self' already limits objects to this origin.
+CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+NO_STORE_PREFIXES = ("/confirmation/", "/chat")
+
+REGISTRY = web.AppKey("registry", Registry)
+PROFILE = web.AppKey("profile", EmbassyProfile)
+RASA_WEBHOOK = web.AppKey("rasa_webhook", str)
+CHAT_PAGES = web.AppKey("chat_pages", dict)
+STATIC_FILES = web.AppKey("static_files", dict)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _page_csp(nonce: str) -> str:
+    """The confirmation pages are self-contained: their style and script carry the nonce."""
+    return (
+        f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
+        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+def render_chat_page(profile: EmbassyProfile, language: str) -> str:
+    """The chat page in `language` (bot/static/chat.html with every value escaped)."""
+    other = next(code for code in LANGUAGES if code != language)
+    embassy = profile.display_name(language)
+    courier = profile.courier
+    values = {
+        "lang": language,
+        "title": t("page.chat.title", language, embassy=embassy),
+        "heading": t("page.chat.heading", language, courier=courier),
+        "intro": t("page.chat.intro", language, courier=courier),
+        "privacy": t("page.chat.privacy", language),
+        "official_url": profile.page(language),
+        "official_label": t("page.chat.official_page", language, embassy=embassy),
+        "switch_href": CHAT_PATHS[other],
+        "switch_lang": other,
+        "switch_label": t("page.chat.switch_language", language),
+        "log_label": t("page.chat.log_label", language),
+        "input_label": t("page.chat.input_label", language),
+        "send": t("page.chat.send", language),
+        "you": t("page.chat.you", language),
+        "bot": t("page.chat.bot", language),
+        "unavailable": t("page.chat.unavailable", language),
+    }
+    template = Template((STATIC_DIR / "chat.html").read_text(encoding="utf-8"))
+    return template.substitute({key: escape(value) for key, value in values.items()})
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    sender: str
+    message: str
+    language: str
+
+
+class InvalidChatMessage(ValueError):
+    """The body of a /chat request is not acceptable; `field` says which part."""
+
+    def __init__(self, field: str, language: str = DEFAULT_LANGUAGE) -> None:
+        super().__init__(f"invalid {field}")
+        self.field = field
+        self.language = language
+
+
+def parse_chat_message(body: Any) -> ChatMessage:
+    """The checked /chat request; raises InvalidChatMessage.
+
+    The language is read first so that the error can be given in it.
+    """
+    if not isinstance(body, dict):
+        raise InvalidChatMessage("body")
+    metadata = body.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise InvalidChatMessage("metadata")
+    language = metadata.get("language", DEFAULT_LANGUAGE)
+    if language not in LANGUAGES:
+        raise InvalidChatMessage("metadata.language")
+    sender = body.get("sender")
+    if not isinstance(sender, str) or not SENDER_PATTERN.fullmatch(sender):
+        raise InvalidChatMessage("sender", language)
+    message = body.get("message")
+    if not isinstance(message, str) or len(message) > MAX_MESSAGE_CHARS:
+        raise InvalidChatMessage("message", language)
+    return ChatMessage(sender=sender, message=message, language=language)
+
+
+def _requested_language(request: web.Request, default: str | None = None) -> str:
+    """?lang= when valid, else `default`, else the first Accept-Language tag."""
+    requested = request.query.get("lang")
+    if requested in LANGUAGES:
+        return requested
+    if default is not None:
+        return default
+    first_tag = request.headers.get("Accept-Language", "").split(",")[0]
+    return normalise_language(first_tag.split(";")[0].strip().lower()[:2])
+
+
+def _html_page(render: Callable[[str], str], status: int = 200) -> web.Response:
+    nonce = secrets.token_urlsafe(16)
+    response = web.Response(text=render(nonce), status=status, content_type="text/html", charset="utf-8")
+    response.headers["Content-Security-Policy"] = _page_csp(nonce)
+    return response
+
+
+async def _find_confirmation(request: web.Request) -> Confirmation | None:
+    token = request.match_info["token"]
+    if not TOKEN_PATTERN.fullmatch(token):
+        return None
+    return await asyncio.to_thread(request.app[REGISTRY].confirmation_by_token, token)
+
+
+def _not_found(request: web.Request) -> web.Response:
+    language = _requested_language(request)
+    return _html_page(lambda nonce: render_not_found_html(language, nonce=nonce), status=404)
+
+
+async def confirmation_page(request: web.Request) -> web.Response:
+    confirmation = await _find_confirmation(request)
+    if confirmation is None:
+        return _not_found(request)
+    language = _requested_language(request, confirmation.language)
+    profile = request.app[PROFILE]
+    return _html_page(
+        lambda nonce: render_confirmation_html(confirmation, profile, language, nonce=nonce)
+    )
+
+
+async def confirmation_pdf(request: web.Request) -> web.Response:
+    confirmation = await _find_confirmation(request)
+    if confirmation is None:
+        return _not_found(request)
+    language = _requested_language(request, confirmation.language)
+    pdf = await asyncio.to_thread(
+        render_confirmation_pdf, confirmation, request.app[PROFILE], language
+    )
+    filename = re.sub(r"[^A-Za-z0-9_-]", "", confirmation.number)
+    return web.Response(
+        body=pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="confirmation-{filename}.pdf"'},
+    )
+
+
+def _chat_page(language: str) -> Handler:
+    async def chat_page(request: web.Request) -> web.Response:
+        return web.Response(
+            text=request.app[CHAT_PAGES][language], content_type="text/html", charset="utf-8"
+        )
+
+    return chat_page
+
+
+async def spanish_chat_redirect(request: web.Request) -> web.Response:
+    raise web.HTTPMovedPermanently(CHAT_PATHS["es"])
+
+
+async def static_file(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    if name not in STATIC_TYPES:
+        raise web.HTTPNotFound()
+    return web.Response(
+        text=request.app[STATIC_FILES][name], content_type=STATIC_TYPES[name], charset="utf-8"
+    )
+
+
+def _chat_error(text_key: str, language: str, status: int, **extra: str) -> web.Response:
+    return web.json_response({"error": t(text_key, language), **extra}, status=status)
+
+
+async def chat(request: web.Request) -> web.Response:
+    try:
+        body = json.loads(await request.text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    try:
+        message = parse_chat_message(body)
+    except InvalidChatMessage as error:
+        return _chat_error("page.chat.invalid_request", error.language, 400, field=error.field)
+    payload = {
+        "sender": message.sender,
+        "message": message.message,
+        "metadata": {"language": message.language},
+    }
+    try:
+        async with request.app[HTTP].post(request.app[RASA_WEBHOOK], json=payload) as response:
+            response.raise_for_status()
+            replies = await response.json()
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+        logger.warning("Rasa is unavailable: %s", type(error).__name__)
+        return _chat_error("page.chat.unavailable", message.language, 503)
+    if not isinstance(replies, list):
+        logger.warning("Rasa answered with something other than a list")
+        return _chat_error("page.chat.unavailable", message.language, 503)
+    return web.json_response(replies)
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+class RouteAccessLogger(AbstractAccessLogger):
+    """Access log of method, route name, status and time: never the path, which may
+    hold a confirmation token. Pass it as access_log_class to whatever runs the app."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        try:
+            route = request.match_info.route.name or "-"  # type: ignore[attr-defined]
+        except (AttributeError, AssertionError):
+            route = "-"  # the request failed before routing
+        self.logger.info("%s %s %s %.3fs", request.method, route, response.status, time)
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if request.path.startswith(NO_STORE_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
+
+
+async def http_session(app: web.Application) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession(timeout=RASA_TIMEOUT) as session:
+        app[HTTP] = session
+        yield
+
+
+async def _dispose_registry(app: web.Application) -> None:
+    app[REGISTRY].dispose()
+
+
+def create_app(
+    settings: Settings | None = None,
+    registry: Registry | None = None,
+    profile: EmbassyProfile | None = None,
+) -> web.Application:
+    """The web app; missing arguments are built from `settings` (default: environment)."""
+    settings = settings or load_settings()
+    profile = profile or load_profile(settings.profile_path)
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    if registry is None:
+        registry = Registry(settings.database_url, settings.secret_key)
+        app.on_cleanup.append(_dispose_registry)
+    app[REGISTRY] = registry
+    app[PROFILE] = profile
+    rasa_url = os.environ.get("RASA_URL") or f"http://127.0.0.1:{settings.rasa_port}"
+    app[RASA_WEBHOOK] = f"{rasa_url.rstrip('/')}/webhooks/rest/webhook"
+    app[CHAT_PAGES] = {language: render_chat_page(profile, language) for language in LANGUAGES}
+    app[STATIC_FILES] = {
+        name: (STATIC_DIR / name).read_text(encoding="utf-8") for name in STATIC_TYPES
+    }
+    app.cleanup_ctx.append(http_session)
+    app.on_response_prepare.append(security_headers)
+    # The PDF route comes first: "{token}" alone would also match "<token>.pdf".
+    app.router.add_get("/confirmation/{token}.pdf", confirmation_pdf, name="confirmation_pdf")
+    app.router.add_get("/confirmation/{token:.*}", confirmation_page, name="confirmation")
+    for language, path in CHAT_PATHS.items():
+        app.router.add_get(path, _chat_page(language), name=f"chat_page_{language}")
+    app.router.add_get("/es", spanish_chat_redirect, name="chat_page_es_redirect")
+    app.router.add_get("/static/{name}", static_file, name="static")
+    app.router.add_post("/chat", chat, name="chat")
+    app.router.add_get("/health", health, name="health")
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = load_settings()
+    web.run_app(
+        create_app(settings),
+        host=os.environ.get("WEB_HOST", "127.0.0.1"),
+        port=settings.web_port,
+        access_log_class=RouteAccessLogger,
+    )
+
+
+if __name__ == "__main__":
+    main()

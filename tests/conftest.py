@@ -1,0 +1,6 @@
+"""Shared pytest set-up: makes the project's `bot` package importable from the tests."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
