@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.common import BotAction, Reply, clear, reply_for, services
 from bot.actions.prompts import PROMPTS, Prompt
+from bot.i18n import LANGUAGES
 from bot.registry import Applicant
 from bot.validation import Result, validate_date_of_birth, validate_nationality, validate_passport
 
@@ -80,7 +81,11 @@ class ValidateApplicantForm(FormValidationAction):
         return [slot for slot in domain_slots if slot in needed]
 
     def validate_language(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        return {"language": value if value in ("en", "es") else None}
+        if value not in LANGUAGES:
+            return {"language": None}
+        if (tracker.latest_message or {}).get("intent", {}).get("name") == "switch_language":
+            Reply(dispatcher, value).say("language.switched")
+        return {"language": value}
 
     def validate_registered(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"registered": value if isinstance(value, bool) else None}

@@ -1,0 +1,169 @@
+"""Starts the whole assistant: the action server, the Rasa server and the web app.
+
+`make run` calls `python -m bot.launcher`; the end-to-end tests use `Stack` to start
+the same three processes on free ports with a throw-away data directory.
+The Rasa HTTP API is switched on only when RASA_AUTH_TOKEN is set, and then only
+with that token. Each process logs to DATA_DIR/logs/<name>.log.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, Settings, load_settings
+
+MODEL_PATH = PROJECT_ROOT / "models" / "bot.tar.gz"
+BIN_DIR = Path(sys.executable).parent
+START_TIMEOUT_S = 180.0
+
+
+class StartError(RuntimeError):
+    """A process of the stack exited or did not become ready in time."""
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    argv: list[str]
+    ready_url: str
+
+
+def services_for(settings: Settings, auth_token: str | None) -> list[Service]:
+    """The three processes, in start order, with the URL that answers once each is ready."""
+    rasa = [
+        str(BIN_DIR / "rasa"), "run",
+        "--model", str(MODEL_PATH),
+        "--port", str(settings.rasa_port),
+        "--interface", "127.0.0.1",
+        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+    ]
+    if auth_token:
+        rasa += ["--enable-api", "--auth-token", auth_token]
+    return [
+        Service(
+            "actions",
+            [str(BIN_DIR / "python"), "-m", "rasa_sdk", "--actions", "bot.actions",
+             "--port", str(settings.actions_port)],
+            f"http://127.0.0.1:{settings.actions_port}/health",
+        ),
+        Service("rasa", rasa, f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/"),
+        Service("web", [str(BIN_DIR / "python"), "-m", "bot.web"], f"http://127.0.0.1:{settings.web_port}/health"),
+    ]
+
+
+def _is_ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local URL
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass
+class Stack:
+    """The running processes of one assistant instance."""
+
+    env: dict[str, str]
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return load_settings(self.env)
+
+    def start(self, only: tuple[str, ...] | None = None) -> None:
+        settings = self.settings
+        log_dir = settings.data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        for service in services_for(settings, self.env.get("RASA_AUTH_TOKEN")):
+            if only is not None and service.name not in only:
+                continue
+            log = open(log_dir / f"{service.name}.log", "ab")  # noqa: SIM115 - owned by the process
+            self.processes[service.name] = subprocess.Popen(
+                service.argv, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
+            self._wait_ready(service)
+
+    def _wait_ready(self, service: Service) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        process = self.processes[service.name]
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise StartError(f"{service.name} exited with {process.returncode}; see its log")
+            if _is_ready(service.ready_url):
+                return
+            time.sleep(0.5)
+        raise StartError(f"{service.name} was not ready after {START_TIMEOUT_S:.0f}s")
+
+    def stop(self, only: tuple[str, ...] | None = None) -> None:
+        for name, process in list(self.processes.items()):
+            if only is not None and name not in only:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            del self.processes[name]
+
+
+def stack_environment(overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the three processes: ours plus quiet, offline defaults."""
+    env = {**os.environ, **(overrides or {})}
+    settings = load_settings(env)
+    env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{settings.actions_port}/webhook")
+    env.setdefault("RASA_URL", f"http://127.0.0.1:{settings.rasa_port}")
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("PYTHONPATH", str(PROJECT_ROOT))
+    return env
+
+
+def main() -> None:
+    if not MODEL_PATH.exists():
+        sys.exit("No trained model: run `make run` (it trains first).")
+    stack = Stack(stack_environment())
+    settings = stack.settings
+    print("Starting the action server, the Rasa server and the web app…", flush=True)
+    try:
+        stack.start()
+    except StartError as error:
+        stack.stop()
+        sys.exit(f"Could not start: {error} (logs in {settings.data_dir / 'logs'})")
+    api = (
+        f"http://127.0.0.1:{settings.rasa_port} (token from RASA_AUTH_TOKEN)"
+        if stack.env.get("RASA_AUTH_TOKEN")
+        else "disabled (set RASA_AUTH_TOKEN to enable it)"
+    )
+    print(
+        f"\nChat (English): {settings.public_url}/\n"
+        f"Chat (español): {settings.public_url}/es/\n"
+        f"REST channel:   http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook\n"
+        f"Rasa HTTP API:  {api}\n"
+        f"Logs:           {settings.data_dir / 'logs'}\n"
+        "Press Ctrl+C to stop.",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while all(process.poll() is None for process in stack.processes.values()):
+            time.sleep(1)
+        print("A process stopped unexpectedly; shutting down.", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Fixtures for the action tests, in the style of Rasa's financial-demo.
+
+A tracker state like the one Rasa sends to the action server is loaded from
+fixtures/tracker.json, adjusted per test, and given to `rasa_sdk.Tracker.from_dict`;
+the action runs with a CollectingDispatcher and the domain from domain.yml. The
+services (settings, embassy profile, registry) point at a temporary SQLite database
+and a small test profile, never at var/ or the shipped profile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.common import Services, services
+from bot.settings import PROJECT_ROOT
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PUBLIC_URL = "https://courier.example.test"
+
+# Same structure as profiles/us-embassy-la-paz.yml; La Paz has two offices.
+TEST_PROFILE: dict[str, Any] = {
+    "id": "test-embassy",
+    "name": {"en": "U.S. Embassy in Testland", "es": "Embajada de los Estados Unidos en Testlandia"},
+    "official_page": {"en": "https://embassy.example.test/", "es": "https://embassy.example.test/es/"},
+    "portal": {"name": "Test Visa Portal", "url": "https://portal.example.test/"},
+    "contact": {
+        "address": "1 Test Avenue, La Paz",
+        "phone": "+591 2 000-0000",
+        "email": "consular@embassy.example.test",
+    },
+    "courier": "DHL Express",
+    "city_aliases": {"Potosí": ["Villa Imperial"]},
+    "offices_are_samples": True,
+    "offices": [
+        {"id": "LPZ-01", "city": "La Paz", "name": "DHL Sopocachi", "address": "Av. 20 de Octubre 100"},
+        {"id": "LPZ-02", "city": "La Paz", "name": "DHL Miraflores", "address": "Av. Busch 200"},
+        {"id": "PTS-01", "city": "Potosí", "name": "DHL Potosí", "address": "Calle Bolívar 300"},
+    ],
+}
+
+
+@dataclass
+class Outcome:
+    """What an action (or one validation method) sent and returned."""
+
+    messages: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+
+    @property
+    def texts(self) -> list[str]:
+        return [message["text"] for message in self.messages]
+
+    def buttons(self, index: int = -1) -> list[tuple[str, str]]:
+        """(title, payload) of the buttons of message `index`."""
+        return [(button["title"], button["payload"]) for button in self.messages[index]["buttons"]]
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        """The values the SlotSet events set (the last one wins)."""
+        return {event["name"]: event["value"] for event in self.events if event["event"] == "slot"}
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def base_state() -> dict[str, Any]:
+    return json.loads((FIXTURES / "tracker.json").read_text(encoding="utf-8"))
+
+
+def _write_profile(directory: Path, overrides: dict[str, Any]) -> Path:
+    path = directory / f"profile-{len(list(directory.glob('profile-*.yml')))}.yml"
+    path.write_text(yaml.safe_dump({**TEST_PROFILE, **overrides}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _reset_services() -> None:
+    if services.cache_info().currsize:
+        services().registry.dispose()
+    services.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def isolated_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    """The actions' services on a temporary database and the test profile."""
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{data_dir / 'bot.sqlite3'}")
+    monkeypatch.setenv("BOT_SECRET_KEY", "action-tests-secret")
+    monkeypatch.setenv("PUBLIC_URL", PUBLIC_URL)
+    monkeypatch.setenv("EMBASSY_PROFILE", str(_write_profile(tmp_path, {})))
+    _reset_services()
+    yield services()
+    _reset_services()
+
+
+@pytest.fixture
+def use_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Services]:
+    """Switches the services to the test profile with some top-level keys replaced."""
+
+    def use(**overrides: Any) -> Services:
+        monkeypatch.setenv("EMBASSY_PROFILE", str(_write_profile(tmp_path, overrides)))
+        _reset_services()
+        return services()
+
+    return use
+
+
+@pytest.fixture
+def make_tracker(base_state: dict[str, Any]) -> Callable[..., Tracker]:
+    """A tracker from the base fixture, with the latest user message and slots replaced.
+
+    `form` and `requested_slot` put the conversation inside a form; `slot_events` are
+    the slot candidates Rasa appends after the user message before it calls a form
+    validation action (they are also applied to the slots, as Rasa does).
+    """
+
+    def make(
+        *,
+        text: str = "hello",
+        intent: str = "greet",
+        entities: dict[str, str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        slots: dict[str, Any] | None = None,
+        form: str | None = None,
+        requested_slot: str | None = None,
+        slot_events: dict[str, Any] | None = None,
+    ) -> Tracker:
+        state = copy.deepcopy(base_state)
+        message = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.95},
+            "entities": [
+                {"entity": entity, "value": value, "start": 0, "end": len(text), "extractor": "test"}
+                for entity, value in (entities or {}).items()
+            ],
+            "metadata": metadata or {},
+        }
+        state["latest_message"] = message
+        user_event = state["events"][-1]
+        user_event.update(text=text, metadata=message["metadata"])
+        user_event["parse_data"] = {key: message[key] for key in ("text", "intent", "entities")}
+        state["slots"].update(slots or {}, requested_slot=requested_slot)
+        if form:
+            state["active_loop"] = {"name": form}
+            state["events"].insert(-2, {"event": "active_loop", "timestamp": 1700000000.15, "name": form})
+        for name, value in (slot_events or {}).items():
+            state["events"].append({"event": "slot", "timestamp": 1700000002.0, "name": name, "value": value})
+            state["slots"][name] = value
+        return Tracker.from_dict(state)
+
+    return make
+
+
+@pytest.fixture
+def run(domain: dict[str, Any]) -> Callable[[Action, Tracker], Outcome]:
+    """Runs an action the way the action server does."""
+
+    def run_action(action: Action, tracker: Tracker) -> Outcome:
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(action.run(dispatcher, tracker, domain))
+        return Outcome(dispatcher.messages, list(events))
+
+    return run_action
+
+
+@pytest.fixture
+def validate(domain: dict[str, Any]) -> Callable[[FormValidationAction, str, Any, Tracker], Outcome]:
+    """Calls one `validate_<slot>` method of a form validation action."""
+
+    def call(action: FormValidationAction, slot: str, value: Any, tracker: Tracker) -> Outcome:
+        dispatcher = CollectingDispatcher()
+        result = getattr(action, f"validate_{slot}")(value, dispatcher, tracker, domain)
+        return Outcome(dispatcher.messages, [SlotSet(name, value) for name, value in result.items()])
+
+    return call

@@ -1,0 +1,193 @@
+"""The action_ask_* actions: the question of each form slot, in English and Spanish."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from bot.actions.applicant import ASK_ACTIONS
+from bot.i18n import t
+
+ASK = {action.action_name: action for action in ASK_ACTIONS}
+LANGUAGES = pytest.mark.parametrize("language", ["en", "es"])
+CHANGE_PAYLOADS = [
+    '/change_field{"field": "passport_number"}',
+    '/change_field{"field": "date_of_birth"}',
+    '/change_field{"field": "nationality"}',
+]
+NEW_APPLICANT = {
+    "registered": False,
+    "passport_number": "A1234567",
+    "date_of_birth": "1985-03-05",
+    "date_confirmed": True,
+    "nationality": "BOL",
+}
+
+
+@pytest.fixture
+def ask(make_tracker, run):
+    """Runs action_ask_<slot> inside the form that asks for it."""
+
+    def run_ask(slot, language, *, form="applicant_form", **tracker_args):
+        slots = {"language": language, **tracker_args.pop("slots", {})}
+        tracker = make_tracker(slots=slots, form=form, requested_slot=slot, **tracker_args)
+        return run(ASK[f"action_ask_{slot}"](), tracker)
+
+    return run_ask
+
+
+def test_language_question_is_bilingual_with_two_buttons(ask):
+    outcome = ask("language", None, text="A1234567")
+
+    assert outcome.texts == [t("language.ask", None)]
+    assert outcome.buttons() == [
+        ("English", '/switch_language{"language": "en"}'),
+        ("Español", '/switch_language{"language": "es"}'),
+    ]
+    assert outcome.events == []
+
+
+@LANGUAGES
+def test_registered_shows_the_data_notice_the_first_time(ask, language):
+    outcome = ask("registered", language)
+
+    assert outcome.texts == [t("registered.notice", language), t("registered.ask", language)]
+    assert outcome.buttons() == [
+        (t("registered.yes", language), "/already_registered"),
+        (t("registered.no", language), "/not_registered"),
+    ]
+    assert outcome.events == [SlotSet("notice_shown", True)]
+
+
+@LANGUAGES
+def test_registered_does_not_repeat_the_notice(ask, language):
+    outcome = ask("registered", language, slots={"notice_shown": True})
+
+    assert outcome.texts == [t("registered.ask", language)]
+    assert len(outcome.buttons()) == 2
+    assert outcome.events == []
+
+
+@LANGUAGES
+@pytest.mark.parametrize(
+    ("slot", "key"),
+    [("passport_number", "passport.ask"), ("date_of_birth", "dob.ask"), ("nationality", "nationality.ask")],
+)
+def test_plain_questions(ask, language, slot, key):
+    outcome = ask(slot, language)
+
+    assert outcome.texts == [t(key, language)]
+    assert outcome.buttons() == []
+    assert outcome.events == []
+
+
+@pytest.mark.parametrize(
+    ("language", "date", "alternative"),
+    [("en", "5 March 1985", "3 May 1985"), ("es", "5 de marzo de 1985", "3 de mayo de 1985")],
+)
+def test_date_confirmation_offers_both_readings(ask, language, date, alternative):
+    slots = {"date_of_birth": "1985-03-05", "date_alternative": "1985-05-03"}
+
+    outcome = ask("date_confirmed", language, slots=slots)
+
+    assert outcome.texts == [t("dob.confirm", language, date=date)]
+    assert outcome.buttons() == [
+        (t("dob.yes", language, date=date), "/affirm"),
+        (t("dob.no", language, date=alternative), "/deny"),
+    ]
+
+
+@LANGUAGES
+def test_lookup_choice_offers_retry_or_register(ask, language):
+    outcome = ask("lookup_choice", language, slots={"registered": True, "lookup_failed": True})
+
+    assert outcome.texts == [t("lookup.not_found", language)]
+    assert outcome.buttons() == [
+        (t("lookup.retry", language), "/retry"),
+        (t("lookup.register", language), "/not_registered"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "date", "country"),
+    [("en", "5 March 1985", "Bolivia"), ("es", "5 de marzo de 1985", "Bolivia")],
+)
+def test_summary_shows_the_normalised_details(ask, language, date, country):
+    outcome = ask("details_confirmed", language, slots=NEW_APPLICANT)
+
+    assert outcome.texts == [
+        "\n".join(
+            [
+                t("summary.intro", language),
+                t("summary.passport", language, value="A1234567"),
+                t("summary.dob", language, value=date),
+                t("summary.nationality", language, value=country),
+                t("summary.ask", language),
+            ]
+        )
+    ]
+    assert outcome.buttons() == [
+        (t("summary.yes", language), "/affirm"),
+        (t("summary.change_passport", language), CHANGE_PAYLOADS[0]),
+        (t("summary.change_dob", language), CHANGE_PAYLOADS[1]),
+        (t("summary.change_nationality", language), CHANGE_PAYLOADS[2]),
+    ]
+
+
+def test_summary_names_the_country_in_the_language(ask):
+    outcome = ask("details_confirmed", "es", slots={**NEW_APPLICANT, "nationality": "USA"})
+
+    assert t("summary.nationality", "es", value="Estados Unidos") in outcome.texts[0]
+
+
+@LANGUAGES
+def test_after_a_deny_the_summary_asks_which_field(ask, language):
+    outcome = ask("details_confirmed", language, text="no", intent="deny", slots=NEW_APPLICANT)
+
+    assert outcome.texts == [t("summary.which", language)]
+    assert [payload for _, payload in outcome.buttons()] == CHANGE_PAYLOADS
+    assert outcome.buttons()[0] == (t("summary.change_passport", language), CHANGE_PAYLOADS[0])
+
+
+@LANGUAGES
+def test_return_location_lists_the_cities(ask, language):
+    outcome = ask("return_location", language, form="location_form")
+
+    assert outcome.texts == [f"{t('location.ask', language)}\n{t('location.samples', language)}"]
+    assert outcome.buttons() == [("La Paz", "La Paz"), ("Potosí", "Potosí")]
+
+
+def test_return_location_without_the_samples_note(ask, use_profile):
+    use_profile(offices_are_samples=False)
+
+    outcome = ask("return_location", "en", form="location_form")
+
+    assert outcome.texts == [t("location.ask", "en")]
+
+
+@LANGUAGES
+def test_return_location_lists_the_offices_of_a_city_with_several(ask, language):
+    outcome = ask("return_location", language, form="location_form", slots={"return_city": "La Paz"})
+
+    assert outcome.texts == [
+        f"{t('location.several', language, courier='DHL Express', city='La Paz')}\n"
+        f"{t('location.samples', language)}"
+    ]
+    assert outcome.buttons() == [
+        (t("location.office", language, name="DHL Sopocachi", address="Av. 20 de Octubre 100", city="La Paz"),
+         "LPZ-01"),
+        (t("location.office", language, name="DHL Miraflores", address="Av. Busch 200", city="La Paz"),
+         "LPZ-02"),
+    ]
+
+
+@LANGUAGES
+def test_location_confirmation_names_the_office(ask, language):
+    slots = {"return_city": "Potosí", "return_location": "PTS-01"}
+
+    outcome = ask("location_confirmed", language, form="location_form", slots=slots)
+
+    office = t("location.office", language, name="DHL Potosí", address="Calle Bolívar 300", city="Potosí")
+    assert outcome.texts == [t("location.confirm", language, office=office)]
+    assert "DHL Potosí, Calle Bolívar 300 (Potosí)" in outcome.texts[0]
+    assert outcome.buttons() == [(t("location.yes", language), "/affirm"), (t("location.no", language), "/deny")]

@@ -1,0 +1,31 @@
+"""Guards that the domain, the tracker fixture and the registered actions agree."""
+
+from __future__ import annotations
+
+from rasa_sdk.executor import ActionExecutor
+
+from bot.actions.common import FLOW_SLOTS
+
+
+def registered_actions() -> set[str]:
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+    return set(executor.actions)
+
+
+def test_every_domain_action_is_registered_and_vice_versa(domain):
+    assert registered_actions() == set(domain["actions"])
+
+
+def test_every_form_slot_has_an_ask_action(domain):
+    form_slots = {slot for form in domain["forms"].values() for slot in form["required_slots"]}
+
+    assert {f"action_ask_{slot}" for slot in form_slots} <= registered_actions()
+
+
+def test_tracker_fixture_has_exactly_the_domain_slots(domain, base_state):
+    assert set(base_state["slots"]) == set(domain["slots"]) | {"requested_slot", "session_started_metadata"}
+
+
+def test_flow_slots_are_every_slot_but_the_language(domain):
+    assert set(FLOW_SLOTS) == set(domain["slots"]) - {"language"} | {"requested_slot"}

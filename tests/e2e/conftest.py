@@ -1,0 +1,48 @@
+"""Starts the trained assistant (action server, Rasa server, web app) once per test
+session on free ports, with a throw-away data directory."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from bot.launcher import MODEL_PATH, Stack, stack_environment
+from tests.e2e.support import AUTH_TOKEN, Chat
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not MODEL_PATH.exists():
+        pytest.fail("no trained model: run `make test` (it trains first)")
+    data_dir = tmp_path_factory.mktemp("data")
+    web_port = _free_port()
+    env = stack_environment(
+        {
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": f"sqlite:///{data_dir / 'e2e.sqlite3'}",
+            "RASA_PORT": str(_free_port()),
+            "ACTIONS_PORT": str(_free_port()),
+            "WEB_PORT": str(web_port),
+            "PUBLIC_URL": f"http://127.0.0.1:{web_port}",
+            "RASA_AUTH_TOKEN": AUTH_TOKEN,
+        }
+    )
+    running = Stack(env)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def chat(stack: Stack) -> Chat:
+    return Chat(stack)
