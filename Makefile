@@ -7,6 +7,10 @@ INSTALLED := $(VENV)/.installed
 MODEL := models/bot.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
 .PHONY: run test lint validate test-unit test-stories test-e2e lock clean
 
 $(INSTALLED): requirements.lock
@@ -29,13 +33,13 @@ validate: $(INSTALLED)
 	$(RASA) data validate --fail-on-warnings --quiet
 
 test-unit: $(INSTALLED)
-	$(VENV)/bin/pytest -q tests --ignore=tests/e2e
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e
 
 test-stories: $(MODEL)
-	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
+	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
 
 test-e2e: $(MODEL)
-	$(VENV)/bin/pytest -q tests/e2e
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e
 
 test: lint validate test-unit test-stories test-e2e
 

@@ -82,7 +82,7 @@ def test_default_profile_has_one_labelled_sample_office_per_city(profile: Embass
     assert {office.id: office.city for office in profile.offices} == EXPECTED_OFFICES
     assert profile.cities() == list(EXPECTED_OFFICES.values())
     for office in profile.offices:
-        assert "SAMPLE" in office.name
+        assert "sample office / oficina de ejemplo" in office.name
         assert office.address.startswith("Sample address")
         assert profile.office(office.id) == office
         assert profile.offices_in(office.city) == [office]
@@ -117,7 +117,7 @@ def test_unknown_office_and_city(profile: EmbassyProfile) -> None:
         ("LPZ-01", ["LPZ-01"]),
         ("lpz 01", ["LPZ-01"]),
         ("cij01", ["CIJ-01"]),
-        ("DHL – Cobija (SAMPLE office)", ["CIJ-01"]),
+        ("DHL – Cobija (sample office / oficina de ejemplo)", ["CIJ-01"]),
         ("dhl - cobija (sample office)", ["CIJ-01"]),
         ("La Paz o El Alto", ["LPZ-01", "EAL-01"]),
     ],

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import BotAction, Reply, clear, reply_for, services
+from bot.actions.common import BotAction, Reply, answer_to_pending, clear, reply_for, services
 from bot.actions.prompts import PROMPTS, Prompt
 from bot.i18n import LANGUAGES
 from bot.registry import Applicant
@@ -79,6 +79,15 @@ class ValidateApplicantForm(FormValidationAction):
         if registered is False:
             needed.add("details_confirmed")
         return [slot for slot in domain_slots if slot in needed]
+
+    def extract_passport_number(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return answer_to_pending("passport_number", tracker, lambda text: validate_passport(text).ok)
+
+    def extract_date_of_birth(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return answer_to_pending("date_of_birth", tracker, lambda text: validate_date_of_birth(text).ok)
+
+    def extract_nationality(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return answer_to_pending("nationality", tracker, lambda text: validate_nationality(text).ok)
 
     def validate_language(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if value not in LANGUAGES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from abc import ABCMeta, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -150,3 +151,21 @@ def reply_for(dispatcher: CollectingDispatcher, tracker: Tracker) -> Reply:
 
 def clear(*slots: str) -> dict[str, None]:
     return dict.fromkeys(slots)
+
+
+# A message NLU took for a question or a command, but without this confidence, is
+# still taken as the answer to the pending question when it is a valid answer
+# ("Perú" read as `help`, "USA" as `cancel`).
+SURE_INTENT_CONFIDENCE = 0.9
+
+
+def answer_to_pending(slot: str, tracker: Tracker, accepts: Callable[[str], bool]) -> dict[str, Any]:
+    """{slot: text} when the form waits for `slot`, the slot mapping did not take the
+    message because of an unsure intent guess, and the text is a valid answer."""
+    if tracker.get_slot("requested_slot") != slot or slot in tracker.slots_to_validate():
+        return {}
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    if (message.get("intent") or {}).get("confidence", 0.0) >= SURE_INTENT_CONFIDENCE:
+        return {}
+    return {slot: text} if text and accepts(text) else {}

@@ -8,7 +8,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import FLOW_SLOTS, BotAction, Reply, reply_for, services
+from bot.actions.common import FLOW_SLOTS, BotAction, Reply, answer_to_pending, reply_for, services
 
 
 def _choose_from(text: str, offices: list) -> list:
@@ -24,6 +24,11 @@ class ValidateLocationForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_location_form"
+
+    def extract_return_location(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return answer_to_pending(
+            "return_location", tracker, lambda text: bool(services().profile.match_offices(text))
+        )
 
     def validate_return_location(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         profile = services().profile

@@ -109,6 +109,12 @@ def isolated_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
 
 @pytest.fixture
+def public_url() -> str:
+    """The PUBLIC_URL the actions are given."""
+    return PUBLIC_URL
+
+
+@pytest.fixture
 def use_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Services]:
     """Switches the services to the test profile with some top-level keys replaced."""
 
@@ -133,6 +139,7 @@ def make_tracker(base_state: dict[str, Any]) -> Callable[..., Tracker]:
         *,
         text: str = "hello",
         intent: str = "greet",
+        confidence: float = 0.95,
         entities: dict[str, str] | None = None,
         metadata: dict[str, Any] | None = None,
         slots: dict[str, Any] | None = None,
@@ -143,7 +150,7 @@ def make_tracker(base_state: dict[str, Any]) -> Callable[..., Tracker]:
         state = copy.deepcopy(base_state)
         message = {
             "text": text,
-            "intent": {"name": intent, "confidence": 0.95},
+            "intent": {"name": intent, "confidence": confidence},
             "entities": [
                 {"entity": entity, "value": value, "start": 0, "end": len(text), "extractor": "test"}
                 for entity, value in (entities or {}).items()

@@ -29,3 +29,10 @@ def test_tracker_fixture_has_exactly_the_domain_slots(domain, base_state):
 
 def test_flow_slots_are_every_slot_but_the_language(domain):
     assert set(FLOW_SLOTS) == set(domain["slots"]) - {"language"} | {"requested_slot"}
+
+
+def test_actions_use_the_temporary_database_and_the_test_profile(isolated_services, tmp_path, public_url):
+    assert isolated_services.settings.data_dir == (tmp_path / "data").resolve()
+    assert isolated_services.settings.database_url.startswith(f"sqlite:///{tmp_path}")
+    assert isolated_services.settings.public_url == public_url
+    assert isolated_services.profile.id == "test-embassy"
