@@ -3,6 +3,7 @@ nationality, then a lookup (registered) or a summary to confirm (new)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -10,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import BotAction, Reply, answer_to_pending, clear, reply_for, services
+from bot.actions.common import BotAction, Reply, answer_to_pending, clear, latest_intent, reply_for, services
 from bot.actions.prompts import PROMPTS, Prompt
 from bot.i18n import LANGUAGES
 from bot.registry import Applicant
@@ -25,6 +26,10 @@ FIELD_DEPENDENTS = {
     "return_location": ("return_city", "return_location", "location_confirmed"),
 }
 
+FORM_FIELDS = {
+    "applicant_form": ("passport_number", "date_of_birth", "nationality"),
+    "location_form": ("return_location",),
+}
 # A new passport number or date of birth makes an earlier lookup or summary stale.
 STALE_AFTER_CHANGE = {"registration_id": None, "details_confirmed": None}
 
@@ -41,8 +46,14 @@ def _ask_action(slot: str, prompt: Prompt) -> type[BotAction]:
 ASK_ACTIONS = [_ask_action(slot, prompt) for slot, prompt in PROMPTS.items()]
 
 
-def _checked(slot: str, result: Result, reply: Reply) -> dict[str, Any]:
-    """The slot's normalised value, or None after telling the person why it was rejected."""
+def _checked(slot: str, value: Any, validate: Callable[[str], Result], reply: Reply) -> dict[str, Any]:
+    """The slot's normalised value, or None after telling the person why it was rejected.
+
+    None means the slot was cleared (a correction or a retry), not an answer: no error.
+    """
+    if value is None:
+        return {slot: None}
+    result = validate(value)
     if result.ok:
         return {slot: result.value}
     reply.say(result.error or "errors.empty", **result.params)
@@ -55,6 +66,10 @@ def applicant_from(slots: dict[str, Any]) -> Applicant:
         date_of_birth=slots["date_of_birth"],
         nationality=slots["nationality"],
     )
+
+
+def _has_digit(text: str) -> bool:
+    return any(character.isdigit() for character in text)
 
 
 class ValidateApplicantForm(FormValidationAction):
@@ -80,8 +95,11 @@ class ValidateApplicantForm(FormValidationAction):
             needed.add("details_confirmed")
         return [slot for slot in domain_slots if slot in needed]
 
+    # A sentence is not taken as a passport number just because it has 5-20 letters.
     def extract_passport_number(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        return answer_to_pending("passport_number", tracker, lambda text: validate_passport(text).ok)
+        return answer_to_pending(
+            "passport_number", tracker, lambda text: _has_digit(text) and validate_passport(text).ok
+        )
 
     def extract_date_of_birth(self, dispatcher, tracker, domain) -> dict[str, Any]:
         return answer_to_pending("date_of_birth", tracker, lambda text: validate_date_of_birth(text).ok)
@@ -92,64 +110,69 @@ class ValidateApplicantForm(FormValidationAction):
     def validate_language(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if value not in LANGUAGES:
             return {"language": None}
-        if (tracker.latest_message or {}).get("intent", {}).get("name") == "switch_language":
+        # Only when the person's own message switched it: after action_switch_language
+        # (the rule path) the switch has been confirmed already.
+        if tracker.latest_action_name == "action_listen" and latest_intent(tracker) == "switch_language":
             Reply(dispatcher, value).say("language.switched")
         return {"language": value}
 
     def validate_registered(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        return {"registered": value if isinstance(value, bool) else None}
+        slots: dict[str, Any] = {"registered": value if isinstance(value, bool) else None}
+        if value is not True:
+            slots["lookup_failed"] = False
+        return self._with_lookup(tracker, slots)
 
     def validate_passport_number(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        reply = reply_for(dispatcher, tracker)
-        return {**_checked("passport_number", validate_passport(value), reply), **STALE_AFTER_CHANGE}
+        slots = _checked("passport_number", value, validate_passport, reply_for(dispatcher, tracker))
+        return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
 
     def validate_date_of_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        result = validate_date_of_birth(value)
-        slots = _checked("date_of_birth", result, reply_for(dispatcher, tracker))
-        if result.ok:
-            slots["date_alternative"] = result.alternative
-            slots["date_confirmed"] = None if result.alternative else True
-        return {**slots, **STALE_AFTER_CHANGE}
+        slots = _checked("date_of_birth", value, validate_date_of_birth, reply_for(dispatcher, tracker))
+        if slots["date_of_birth"] is not None:
+            alternative = validate_date_of_birth(value).alternative
+            slots["date_alternative"] = alternative
+            slots["date_confirmed"] = None if alternative else True
+        return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
 
     def validate_date_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:
+            return {}
+        slots: dict[str, Any] = {"date_alternative": None, "date_confirmed": True}
         if value is False:
-            return {
-                "date_of_birth": tracker.get_slot("date_alternative"),
-                "date_alternative": None,
-                "date_confirmed": True,
-            }
-        return {"date_alternative": None, "date_confirmed": True}
+            slots["date_of_birth"] = tracker.get_slot("date_alternative")
+        return self._with_lookup(tracker, slots)
 
     def validate_nationality(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        slots = _checked("nationality", validate_nationality(value), reply_for(dispatcher, tracker))
-        if slots["nationality"] is None or tracker.get_slot("registered") is not True:
-            return slots
-        tracker.slots.update(slots)
-        return {**slots, **self._lookup(tracker)}
+        slots = _checked("nationality", value, validate_nationality, reply_for(dispatcher, tracker))
+        return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
 
     def validate_lookup_choice(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if value == "register":
             return {"registered": False, "lookup_failed": False, "lookup_choice": None}
-        return {**clear(*PERSONAL_FIELDS, "lookup_choice"), "lookup_failed": False}
+        if value == "retry":
+            return {**clear(*PERSONAL_FIELDS, "lookup_choice"), "lookup_failed": False}
+        return {"lookup_choice": None}
 
     def validate_details_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"details_confirmed": True if value is True else None}
 
     @staticmethod
-    def _lookup(tracker: Tracker) -> dict[str, Any]:
-        """Looks the registration up once all three fields are known.
+    def _with_lookup(tracker: Tracker, slots: dict[str, Any]) -> dict[str, Any]:
+        """`slots`, plus the lookup's result when a registered person's three fields
+        are all known (again, after any change).
 
         Not found gives one and the same answer whatever field did not match.
         """
-        if any(tracker.get_slot(slot) is None for slot in ("passport_number", "date_of_birth", "nationality")):
-            return {}
+        tracker.slots.update(slots)
+        fields = ("passport_number", "date_of_birth", "nationality")
+        if tracker.get_slot("registered") is not True or any(tracker.get_slot(f) is None for f in fields):
+            return slots
         if tracker.get_slot("date_alternative"):
-            return {}
+            return slots
         found = services().registry.find(applicant_from(tracker.slots))
         if found is None:
-            return {"lookup_failed": True, "lookup_choice": None, "registration_id": None}
-        return {"lookup_failed": False, "registration_id": str(found.id)}
-
+            return {**slots, "lookup_failed": True, "lookup_choice": None, "registration_id": None}
+        return {**slots, "lookup_failed": False, "registration_id": str(found.id)}
 
 
 class ActionSaveRegistration(BotAction):
@@ -180,7 +203,12 @@ class ActionChangeField(BotAction):
             reply.say("change.unavailable")
             return []
         field = next(tracker.get_latest_entity_values("field"), None)
-        if field not in FIELD_DEPENDENTS:
+        if field not in FORM_FIELDS[tracker.active_loop["name"]]:
+            field = None
+        if field is None:
+            if tracker.active_loop["name"] == "location_form":
+                reply.say("change.office_only")
+                return []
             return [SlotSet("details_confirmed", None)]
         reply.say("change.done")
         return [SlotSet(slot, None) for slot in FIELD_DEPENDENTS[field] + ("details_confirmed",)]

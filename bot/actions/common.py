@@ -169,3 +169,18 @@ def answer_to_pending(slot: str, tracker: Tracker, accepts: Callable[[str], bool
     if (message.get("intent") or {}).get("confidence", 0.0) >= SURE_INTENT_CONFIDENCE:
         return {}
     return {slot: text} if text and accepts(text) else {}
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def asked_when_person_answered(tracker: Tracker) -> str | None:
+    """The slot the form was asking for when the person sent their latest message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == "requested_slot":
+            return event.get("value")
+    return None

@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import FLOW_SLOTS, BotAction, Reply, intent_payload, services
+from bot.actions.common import FLOW_SLOTS, BotAction, Reply, intent_payload, latest_intent, services
 from bot.actions.prompts import repeat_pending_question
 from bot.i18n import LANGUAGES
 
@@ -51,7 +51,7 @@ class ActionAnswerQuestion(BotAction):
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         profile = services().profile
         language = reply.language or "en"
-        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        intent = latest_intent(tracker)
         params = {
             "courier": profile.courier,
             "embassy": profile.display_name(language),
@@ -73,7 +73,7 @@ class ActionAnswerQuestion(BotAction):
             ("faq.contact_address", contact.address),
             ("faq.contact_phone", contact.phone),
             ("faq.contact_email", contact.email),
-            ("faq.contact_web", profile.page(language)),
+            ("faq.contact_web", contact.web.get(language) or profile.page(language)),
         ):
             if value:
                 lines.append(reply.text(key, value=value))
