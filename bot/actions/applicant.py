@@ -11,7 +11,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import BotAction, Reply, answer_to_pending, clear, latest_intent, reply_for, services
+from bot.actions.common import (
+    BotAction,
+    Reply,
+    answer_to_pending,
+    clear,
+    latest_intent,
+    ran_since_latest_message,
+    reply_for,
+    services,
+)
 from bot.actions.prompts import PROMPTS, Prompt
 from bot.i18n import LANGUAGES
 from bot.registry import Applicant
@@ -112,7 +121,9 @@ class ValidateApplicantForm(FormValidationAction):
             return {"language": None}
         # Only when the person's own message switched it: after action_switch_language
         # (the rule path) the switch has been confirmed already.
-        if tracker.latest_action_name == "action_listen" and latest_intent(tracker) == "switch_language":
+        if latest_intent(tracker) == "switch_language" and not ran_since_latest_message(
+            tracker, "action_switch_language"
+        ):
             Reply(dispatcher, value).say("language.switched")
         return {"language": value}
 

@@ -184,3 +184,13 @@ def asked_when_person_answered(tracker: Tracker) -> str | None:
         elif seen_user and event.get("event") == "slot" and event.get("name") == "requested_slot":
             return event.get("value")
     return None
+
+
+def ran_since_latest_message(tracker: Tracker, action_name: str) -> bool:
+    """Whether `action_name` already ran after the person's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == action_name:
+            return True
+    return False

@@ -217,3 +217,14 @@ def test_cancel_forgets_everything_collected(chat: Chat) -> None:
     assert chat.tracker()["active_loop"] == {}
     chat.say("hola")
     expect(chat, "registered.ask", "es")
+
+
+def test_a_switch_without_a_named_language_toggles_and_is_confirmed_once(chat: Chat) -> None:
+    chat.language = "en"
+    chat.say("hello")
+    chat.say("no")
+    expect(chat, "passport.ask", "en")
+    chat.say("change language")
+    assert chat.text.count(t("language.switched", "es")) == 1, chat.text
+    expect(chat, "passport.ask", "es")
+    assert chat.slots()["language"] == "es"
