@@ -28,18 +28,17 @@ from bot.validation import Result, validate_date_of_birth, validate_nationality,
 
 PERSONAL_FIELDS = ("passport_number", "date_of_birth", "date_alternative", "date_confirmed", "nationality")
 # What must be asked again when the person changes one field from the summary.
-FIELD_DEPENDENTS = {
-    "passport_number": ("passport_number",),
-    "date_of_birth": ("date_of_birth", "date_alternative", "date_confirmed"),
-    "nationality": ("nationality",),
-    "return_location": ("return_city", "return_location", "location_confirmed"),
+# What the person may change inside each form, and the slots to ask again then.
+CHANGEABLE = {
+    "applicant_form": {
+        "passport_number": ("passport_number", "details_confirmed"),
+        "date_of_birth": ("date_of_birth", "date_alternative", "date_confirmed", "details_confirmed"),
+        "nationality": ("nationality", "details_confirmed"),
+    },
+    "location_form": {"return_location": ("return_city", "return_location", "location_confirmed")},
 }
-
-FORM_FIELDS = {
-    "applicant_form": ("passport_number", "date_of_birth", "nationality"),
-    "location_form": ("return_location",),
-}
-# A new passport number or date of birth makes an earlier lookup or summary stale.
+# A new passport number, date of birth or nationality makes an earlier lookup or
+# summary confirmation stale.
 STALE_AFTER_CHANGE = {"registration_id": None, "details_confirmed": None}
 
 
@@ -55,18 +54,20 @@ def _ask_action(slot: str, prompt: Prompt) -> type[BotAction]:
 ASK_ACTIONS = [_ask_action(slot, prompt) for slot, prompt in PROMPTS.items()]
 
 
-def _checked(slot: str, value: Any, validate: Callable[[str], Result], reply: Reply) -> dict[str, Any]:
-    """The slot's normalised value, or None after telling the person why it was rejected.
+def _checked(
+    slot: str, value: Any, validate: Callable[[str], Result], reply: Reply
+) -> tuple[dict[str, Any], Result | None]:
+    """The slot's normalised value (None after telling the person why it was
+    rejected) and the validation result.
 
     None means the slot was cleared (a correction or a retry), not an answer: no error.
     """
     if value is None:
-        return {slot: None}
+        return {slot: None}, None
     result = validate(value)
-    if result.ok:
-        return {slot: result.value}
-    reply.say(result.error or "errors.empty", **result.params)
-    return {slot: None}
+    if not result.ok:
+        reply.say(result.error or "errors.empty", **result.params)
+    return {slot: result.value if result.ok else None}, result
 
 
 def applicant_from(slots: dict[str, Any]) -> Applicant:
@@ -134,15 +135,14 @@ class ValidateApplicantForm(FormValidationAction):
         return self._with_lookup(tracker, slots)
 
     def validate_passport_number(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        slots = _checked("passport_number", value, validate_passport, reply_for(dispatcher, tracker))
+        slots, _ = _checked("passport_number", value, validate_passport, reply_for(dispatcher, tracker))
         return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
 
     def validate_date_of_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        slots = _checked("date_of_birth", value, validate_date_of_birth, reply_for(dispatcher, tracker))
-        if slots["date_of_birth"] is not None:
-            alternative = validate_date_of_birth(value).alternative
-            slots["date_alternative"] = alternative
-            slots["date_confirmed"] = None if alternative else True
+        slots, result = _checked("date_of_birth", value, validate_date_of_birth, reply_for(dispatcher, tracker))
+        if result is not None and result.ok:
+            slots["date_alternative"] = result.alternative
+            slots["date_confirmed"] = None if result.alternative else True
         return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
 
     def validate_date_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -154,7 +154,7 @@ class ValidateApplicantForm(FormValidationAction):
         return self._with_lookup(tracker, slots)
 
     def validate_nationality(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        slots = _checked("nationality", value, validate_nationality, reply_for(dispatcher, tracker))
+        slots, _ = _checked("nationality", value, validate_nationality, reply_for(dispatcher, tracker))
         return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
 
     def validate_lookup_choice(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -210,16 +210,19 @@ class ActionChangeField(BotAction):
     action_name = "action_change_field"
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if not (tracker.active_loop or {}).get("name"):
+        form = (tracker.active_loop or {}).get("name")
+        changeable = CHANGEABLE.get(form)
+        if not changeable:
             reply.say("change.unavailable")
             return []
         field = next(tracker.get_latest_entity_values("field"), None)
-        if field not in FORM_FIELDS[tracker.active_loop["name"]]:
-            field = None
-        if field is None:
-            if tracker.active_loop["name"] == "location_form":
+        if field is None and form == "location_form":
+            field = "return_location"
+        if field not in changeable:
+            if form == "location_form":
                 reply.say("change.office_only")
                 return []
+            # No (known) field named: the summary asks which one.
             return [SlotSet("details_confirmed", None)]
         reply.say("change.done")
-        return [SlotSet(slot, None) for slot in FIELD_DEPENDENTS[field] + ("details_confirmed",)]
+        return [SlotSet(slot, None) for slot in changeable[field]]

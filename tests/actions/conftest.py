@@ -130,9 +130,14 @@ def use_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[...
 def make_tracker(base_state: dict[str, Any]) -> Callable[..., Tracker]:
     """A tracker from the base fixture, with the latest user message and slots replaced.
 
-    `form` and `requested_slot` put the conversation inside a form; `slot_events` are
-    the slot candidates Rasa appends after the user message before it calls a form
-    validation action (they are also applied to the slots, as Rasa does).
+    `form` and `requested_slot` put the conversation inside a form that asked for
+    `requested_slot` before the message. `after_message` are raw events that came
+    after the message (an action that ran since, and its events).
+
+    `slot_events` (even empty) make it the tracker Rasa's FormAction sends to the
+    form's validation action or to an ask action: the events so far, then
+    SlotSet(requested_slot), ActionExecuted(<form>) and these slot candidates, which
+    are also applied to the slots. The latest action is then the form itself.
     """
 
     def make(
@@ -145,6 +150,7 @@ def make_tracker(base_state: dict[str, Any]) -> Callable[..., Tracker]:
         slots: dict[str, Any] | None = None,
         form: str | None = None,
         requested_slot: str | None = None,
+        after_message: list[dict[str, Any]] | None = None,
         slot_events: dict[str, Any] | None = None,
     ) -> Tracker:
         state = copy.deepcopy(base_state)
@@ -162,15 +168,32 @@ def make_tracker(base_state: dict[str, Any]) -> Callable[..., Tracker]:
         user_event.update(text=text, metadata=message["metadata"])
         user_event["parse_data"] = {key: message[key] for key in ("text", "intent", "entities")}
         state["slots"].update(slots or {}, requested_slot=requested_slot)
+        events = state["events"]
         if form:
             state["active_loop"] = {"name": form}
-            state["events"].insert(-2, {"event": "active_loop", "timestamp": 1700000000.15, "name": form})
-        for name, value in (slot_events or {}).items():
-            state["events"].append({"event": "slot", "timestamp": 1700000002.0, "name": name, "value": value})
-            state["slots"][name] = value
+            events.insert(-2, {"event": "active_loop", "timestamp": 1700000000.15, "name": form})
+            if requested_slot:
+                events.insert(-2, _slot_event("requested_slot", requested_slot, 1700000000.16))
+        for event in after_message or []:
+            events.append(event)
+            if event["event"] == "action":
+                state["latest_action_name"] = event["name"]
+            elif event["event"] == "slot":
+                state["slots"][event["name"]] = event["value"]
+        if slot_events is not None:
+            events.append(_slot_event("requested_slot", requested_slot, 1700000002.0))
+            events.append({"event": "action", "timestamp": 1700000002.0, "name": form})
+            state["latest_action_name"] = form
+            for name, value in slot_events.items():
+                events.append(_slot_event(name, value, 1700000002.0))
+                state["slots"][name] = value
         return Tracker.from_dict(state)
 
     return make
+
+
+def _slot_event(name: str, value: Any, timestamp: float) -> dict[str, Any]:
+    return {"event": "slot", "timestamp": timestamp, "name": name, "value": value}
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def test_official_page_answer_links_the_page_in_the_language(ask_question, langu
 
 
 @LANGUAGES
-def test_contact_lists_what_the_profile_has(ask_question, language):
+def test_contact_lists_what_the_profile_has_with_the_official_page_as_web(ask_question, language):
     outcome = ask_question("ask_contact", language)
 
     assert outcome.texts == [
@@ -93,22 +93,15 @@ def test_contact_leaves_out_a_missing_email(ask_question, use_profile):
     assert "Email" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the contact answer shows the official page instead of the profile's contact.web",
-)
-def test_contact_shows_the_contact_web_page_of_the_profile(ask_question, use_profile):
-    use_profile(
-        contact={
-            "address": "1 Test Avenue, La Paz",
-            "phone": "+591 2 000-0000",
-            "web": {"en": "https://contact.example.test/", "es": "https://contact.example.test/es/"},
-        }
-    )
+@LANGUAGES
+def test_contact_shows_the_contact_web_page_of_the_profile(ask_question, use_profile, language):
+    web = {"en": "https://contact.example.test/", "es": "https://contact.example.test/es/"}
+    use_profile(contact={"address": "1 Test Avenue, La Paz", "phone": "+591 2 000-0000", "web": web})
 
-    text = ask_question("ask_contact", "es").texts[0]
+    text = ask_question("ask_contact", language).texts[0]
 
-    assert t("faq.contact_web", "es", value="https://contact.example.test/es/") in text
+    assert text.splitlines()[-1] == t("faq.contact_web", language, value=web[language])
+    assert PAGE[language] not in text
 
 
 @LANGUAGES

@@ -134,18 +134,51 @@ def test_switch_ignores_an_unsupported_language_entity(make_tracker, run):
     assert outcome.events == [SlotSet("language", "en")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inside applicant_form the switch is confirmed twice: by action_switch_language and "
-    "again by validate_language when the form re-validates the language slot it set",
-)
-def test_switching_inside_the_applicant_form_confirms_once(make_tracker, run):
-    turn = {
-        "text": "Español", "intent": "switch_language", "entities": {"language": "es"},
-        "form": "applicant_form", "requested_slot": "language",
-    }
-    switch = run(ActionSwitchLanguage(), make_tracker(slots={"language": "es"}, **turn))
-    # Rasa then runs the form, whose validation gets the slots set since the user message.
-    form = run(ValidateApplicantForm(), make_tracker(slot_events=switch.slots, **turn))
+# --- switching inside the applicant form -----------------------------------------------
+# Rasa runs the active form first. When the message names the language, the slot mapping
+# sets it and the form's validation confirms the switch (no rule runs). When it does not
+# ("change language"), the form rejects the turn, the rule runs action_switch_language,
+# then the form runs again with nothing to validate.
 
-    assert (switch.texts + form.texts).count(t("language.switched", "es")) == 1
+IN_THE_FORM = {
+    "form": "applicant_form", "requested_slot": "passport_number", "slots": {"language": "en", "registered": False},
+}
+
+
+def test_a_named_language_is_confirmed_by_the_form(make_tracker, run):
+    tracker = make_tracker(
+        text="Español", intent="switch_language", entities={"language": "es"}, slot_events={"language": "es"},
+        **IN_THE_FORM,
+    )
+
+    outcome = run(ValidateApplicantForm(), tracker)
+
+    assert outcome.texts == [t("language.switched", "es")]
+    assert outcome.events == [SlotSet("language", "es"), SlotSet("requested_slot", "passport_number")]
+
+
+def test_switching_inside_the_applicant_form_confirms_once(make_tracker, run):
+    turn = {"text": "change language", "intent": "switch_language", **IN_THE_FORM}
+    switch = run(ActionSwitchLanguage(), make_tracker(**turn))
+    after_switch = [{"event": "action", "timestamp": 1700000001.5, "name": "action_switch_language"}, *switch.events]
+    form = run(ValidateApplicantForm(), make_tracker(after_message=after_switch, slot_events={}, **turn))
+
+    assert switch.texts + form.texts == [t("language.switched", "es")]
+    assert form.events == [SlotSet("requested_slot", "passport_number")]
+
+
+@pytest.mark.parametrize("slot_events", [{}, {"language": "es"}], ids=["nothing to validate", "language again"])
+def test_validate_language_after_action_switch_language_says_nothing(make_tracker, validate, slot_events):
+    tracker = make_tracker(
+        text="Español", intent="switch_language", entities={"language": "es"},
+        after_message=[
+            {"event": "action", "timestamp": 1700000001.5, "name": "action_switch_language"},
+            {"event": "slot", "timestamp": 1700000001.6, "name": "language", "value": "es"},
+        ],
+        slot_events=slot_events, **IN_THE_FORM,
+    )
+
+    outcome = validate(ValidateApplicantForm(), "language", "es", tracker)
+
+    assert outcome.slots == {"language": "es"}
+    assert outcome.messages == []

@@ -110,7 +110,7 @@ def test_run_validates_the_answer_as_rasa_sends_it(make_tracker, run, form):
 def test_a_place_with_an_unsure_intent_is_taken_as_the_answer(make_tracker, run, form):
     tracker = make_tracker(
         text="Potosí", intent="ask_return", confidence=0.5, slots={"language": "en"}, form=FORM,
-        requested_slot="return_location",
+        requested_slot="return_location", slot_events={},
     )
 
     outcome = run(form, tracker)
@@ -121,7 +121,7 @@ def test_a_place_with_an_unsure_intent_is_taken_as_the_answer(make_tracker, run,
 def test_an_unsure_message_that_names_no_place_is_left_alone(make_tracker, run, form):
     tracker = make_tracker(
         text="how do I get my passport back", intent="ask_return", confidence=0.5, slots={"language": "en"},
-        form=FORM, requested_slot="return_location",
+        form=FORM, requested_slot="return_location", slot_events={},
     )
 
     assert run(form, tracker).events == []

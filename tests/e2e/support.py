@@ -103,15 +103,19 @@ def confirmation_from(chat: Chat) -> tuple[str, str]:
     return number.group(1), link.group(1)
 
 
+def start_as_new(chat: Chat, language: str) -> None:
+    """Greets and says "not registered": the assistant then asks for the passport."""
+    chat.say("hola" if language == "es" else "hello")
+    chat.say("no")
+    expect(chat, "passport.ask", language)
+
+
 def register_new(chat: Chat, passport: str, date: str, nationality: str, city: str, language: str) -> tuple[str, str]:
     """A new applicant from the greeting to the confirmation; returns (number, link).
 
     `date` must be unambiguous (no day/month confirmation question)."""
-    yes, no = ("sí", "no") if language == "es" else ("yes", "no")
-    chat.say("hola" if language == "es" else "hello")
-    expect(chat, "registered.ask", language)
-    chat.say(no)
-    expect(chat, "passport.ask", language)
+    yes = "sí" if language == "es" else "yes"
+    start_as_new(chat, language)
     chat.say(passport)
     expect(chat, "dob.ask", language)
     chat.say(date)  # unambiguous: no confirmation question

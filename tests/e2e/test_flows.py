@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pypdf
 
 from bot.i18n import t
-from tests.e2e.support import Chat, confirmation_from, expect, http, new_passport, register_new
+from tests.e2e.support import Chat, confirmation_from, expect, http, new_passport, register_new, start_as_new
 
 
 def fetch(url: str) -> tuple[int, bytes, dict]:
@@ -174,8 +175,7 @@ def test_a_new_applicant_who_is_already_registered_gets_the_same_registration(st
 
 def test_language_switch_in_the_middle_of_the_form_keeps_the_answers(chat: Chat) -> None:
     passport = new_passport()
-    chat.say("hello")
-    chat.say("no")
+    start_as_new(chat, "en")
     chat.say(passport)
     chat.say("¿me puede hablar en español?")
     expect(chat, "language.switched", "es")
@@ -206,8 +206,7 @@ def test_metadata_sets_the_language(stack) -> None:
 
 def test_cancel_forgets_everything_collected(chat: Chat) -> None:
     chat.language = "es"
-    chat.say("hola")
-    chat.say("no")
+    start_as_new(chat, "es")
     chat.say(new_passport())
     chat.say("3 de mayo de 1988")
     chat.say("quiero cancelar")
@@ -221,10 +220,18 @@ def test_cancel_forgets_everything_collected(chat: Chat) -> None:
 
 def test_a_switch_without_a_named_language_toggles_and_is_confirmed_once(chat: Chat) -> None:
     chat.language = "en"
-    chat.say("hello")
-    chat.say("no")
-    expect(chat, "passport.ask", "en")
+    start_as_new(chat, "en")
     chat.say("change language")
     assert chat.text.count(t("language.switched", "es")) == 1, chat.text
     expect(chat, "passport.ask", "es")
     assert chat.slots()["language"] == "es"
+
+
+def test_the_chat_page_and_its_proxy_reach_the_assistant(stack) -> None:
+    base = stack.settings.public_url
+    for path, language in (("/", "en"), ("/es/", "es")):
+        status, page, _ = fetch(base + path)
+        assert status == 200 and f'lang="{language}"' in page.decode()
+    status, raw, _ = http("POST", f"{base}/chat", {"sender": "webpage-e2e", "message": "hola", "metadata": {"language": "es"}})
+    assert status == 200, raw
+    assert t("registered.ask", "es") in "\n".join(message["text"] for message in json.loads(raw))

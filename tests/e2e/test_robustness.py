@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.i18n import t
-from tests.e2e.support import AUTH_TOKEN, Chat, expect, http, new_passport
+from tests.e2e.support import AUTH_TOKEN, Chat, expect, http, new_passport, start_as_new
 
 NOISE = {
     "empty": ("", "errors.empty"),
@@ -20,16 +20,10 @@ NOISE = {
 }
 
 
-def _at_passport_prompt(chat: Chat) -> None:
-    chat.say("hello")
-    chat.say("no")
-    expect(chat, "passport.ask", "en")
-
-
 @pytest.mark.parametrize(("noise", "reason"), NOISE.values(), ids=NOISE.keys())
 def test_noise_at_the_passport_prompt_gets_a_reason_and_the_question_again(stack, noise: str, reason: str) -> None:
     chat = Chat(stack, language="en")
-    _at_passport_prompt(chat)
+    start_as_new(chat, "en")
     chat.say(noise)
     expect(chat, reason, "en")
     expect(chat, "passport.ask", "en")
@@ -49,8 +43,7 @@ def test_noise_at_the_passport_prompt_gets_a_reason_and_the_question_again(stack
 )
 def test_nonsense_dates_get_a_specific_reason(stack, answer: str, key: str, params: dict) -> None:
     chat = Chat(stack, language="es")
-    chat.say("hola")
-    chat.say("no")
+    start_as_new(chat, "es")
     chat.say(new_passport())
     chat.say(answer)
     expect(chat, key, "es", **params)
@@ -59,7 +52,7 @@ def test_nonsense_dates_get_a_specific_reason(stack, answer: str, key: str, para
 
 def test_unknown_nationality_and_place(stack) -> None:
     chat = Chat(stack, language="en")
-    _at_passport_prompt(chat)
+    start_as_new(chat, "en")
     chat.say(new_passport())
     chat.say("1 January 1980")
     chat.say("martian")
@@ -74,7 +67,7 @@ def test_unknown_nationality_and_place(stack) -> None:
 
 def test_markup_is_never_echoed_as_markup(stack) -> None:
     chat = Chat(stack, language="en")
-    _at_passport_prompt(chat)
+    start_as_new(chat, "en")
     chat.say("<img src=x onerror=alert(1)>")
     assert "<img" not in chat.text
 
@@ -105,9 +98,7 @@ def test_unknown_confirmation_link_is_404(stack) -> None:
 
 def test_action_server_down_gets_an_apology_and_the_conversation_goes_on(stack) -> None:
     chat = Chat(stack, language="es")
-    chat.say("hola")
-    chat.say("no")
-    expect(chat, "passport.ask", "es")
+    start_as_new(chat, "es")
     passport = new_passport()
     stack.stop(only=("actions",))
     try:
