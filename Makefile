@@ -12,7 +12,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test lint validate test-unit test-stories test-e2e lock clean
+.PHONY: run test eval lint validate test-unit test-stories test-e2e lock clean
 
 $(INSTALLED): requirements.lock
 	@PY310=$$(scripts/find-python310.sh) || exit 1; \
@@ -28,7 +28,7 @@ run: $(INSTALLED) $(MODEL)
 	$(PY) -m bot.launcher
 
 lint: $(INSTALLED)
-	$(VENV)/bin/ruff check bot tests
+	$(VENV)/bin/ruff check bot tests scripts
 
 validate: $(INSTALLED)
 	$(RASA) data validate --fail-on-warnings --quiet
@@ -43,6 +43,10 @@ test-e2e: $(MODEL)
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e
 
 test: lint validate test-unit test-stories test-e2e
+
+# Measures the NLU on the held-out set (tests/nlu/) and writes reports/.
+eval: $(MODEL)
+	$(PY) scripts/eval_nlu.py
 
 # Regenerates requirements.lock from requirements.in in a throw-away venv (one pip call).
 lock:

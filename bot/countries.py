@@ -130,6 +130,11 @@ def _index() -> dict[str, str]:
     return index
 
 
+def nationality_names() -> dict[str, str]:
+    """Every name and demonym parse_nationality knows, folded ("peru", "boliviana"), with its alpha-3."""
+    return dict(_index())
+
+
 @lru_cache(maxsize=1)
 def _codes() -> dict[str, str]:
     """Alpha-2 and alpha-3 code (upper case) -> alpha-3."""

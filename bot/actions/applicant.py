@@ -6,20 +6,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import (
+    MAX_FAILED_ATTEMPTS,
     BotAction,
+    LanguageFollowingForm,
     Reply,
     answer_to_pending,
     clear,
+    contact_text,
+    count_attempt,
+    failed_attempts,
     latest_intent,
     ran_since_latest_message,
     reply_for,
     services,
+    written_form,
 )
 from bot.actions.prompts import PROMPTS, Prompt
 from bot.i18n import LANGUAGES
@@ -44,6 +50,9 @@ STALE_AFTER_CHANGE = {"registration_id": None, "details_confirmed": None}
 
 def _ask_action(slot: str, prompt: Prompt) -> type[BotAction]:
     async def respond(self: BotAction, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if failed_attempts(tracker, slot) >= MAX_FAILED_ATTEMPTS:
+            reply.send(f"{reply.text('attempts.help')}\n{contact_text(reply)}")
+            return [SlotSet(name, value) for name, value in count_attempt(tracker, slot, True).items()]
         return prompt(reply, tracker) or []
 
     return type(
@@ -55,19 +64,19 @@ ASK_ACTIONS = [_ask_action(slot, prompt) for slot, prompt in PROMPTS.items()]
 
 
 def _checked(
-    slot: str, value: Any, validate: Callable[[str], Result], reply: Reply
+    slot: str, value: Any, validate: Callable[[str], Result], reply: Reply, tracker: Tracker
 ) -> tuple[dict[str, Any], Result | None]:
     """The slot's normalised value (None after telling the person why it was
-    rejected) and the validation result.
+    rejected), with the count of failed attempts, and the validation result.
 
     None means the slot was cleared (a correction or a retry), not an answer: no error.
     """
     if value is None:
         return {slot: None}, None
-    result = validate(value)
+    result = validate(written_form(tracker, slot, value))
     if not result.ok:
         reply.say(result.error or "errors.empty", **result.params)
-    return {slot: result.value if result.ok else None}, result
+    return {slot: result.value if result.ok else None, **count_attempt(tracker, slot, result.ok)}, result
 
 
 def applicant_from(slots: dict[str, Any]) -> Applicant:
@@ -82,7 +91,7 @@ def _has_digit(text: str) -> bool:
     return any(character.isdigit() for character in text)
 
 
-class ValidateApplicantForm(FormValidationAction):
+class ValidateApplicantForm(LanguageFollowingForm):
     """Normalises every answer and decides which questions the current path needs."""
 
     def name(self) -> str:
@@ -135,11 +144,11 @@ class ValidateApplicantForm(FormValidationAction):
         return self._with_lookup(tracker, slots)
 
     def validate_passport_number(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        slots, _ = _checked("passport_number", value, validate_passport, reply_for(dispatcher, tracker))
+        slots, _ = _checked("passport_number", value, validate_passport, reply_for(dispatcher, tracker), tracker)
         return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
 
     def validate_date_of_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        slots, result = _checked("date_of_birth", value, validate_date_of_birth, reply_for(dispatcher, tracker))
+        slots, result = _checked("date_of_birth", value, validate_date_of_birth, reply_for(dispatcher, tracker), tracker)
         if result is not None and result.ok:
             slots["date_alternative"] = result.alternative
             slots["date_confirmed"] = None if result.alternative else True
@@ -154,7 +163,7 @@ class ValidateApplicantForm(FormValidationAction):
         return self._with_lookup(tracker, slots)
 
     def validate_nationality(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        slots, _ = _checked("nationality", value, validate_nationality, reply_for(dispatcher, tracker))
+        slots, _ = _checked("nationality", value, validate_nationality, reply_for(dispatcher, tracker), tracker)
         return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
 
     def validate_lookup_choice(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:

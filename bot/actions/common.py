@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -39,8 +39,12 @@ FLOW_SLOTS = (
     "return_location",
     "location_confirmed",
     "notice_shown",
+    "failed_attempts",
     "requested_slot",
 )
+# After this many rejected answers to one question, the person is offered help and
+# the consular contact instead of the same question a fourth time.
+MAX_FAILED_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -70,22 +74,49 @@ def _metadata_language(tracker: Tracker) -> str | None:
     return None
 
 
-def resolve_language(tracker: Tracker) -> tuple[str | None, list[EventType]]:
-    """The conversation's language and the event that records it when newly found.
+# A message switches a known language only when it is a sentence: a single "yes"
+# or "gracias" from someone writing in the other language does not.
+SWITCH_MIN_WORDS = 3
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    language: str | None
+    events: list[EventType]
+    switched: bool = False
+
+
+def resolve_language(tracker: Tracker, detect_switch: bool = True) -> LanguageChoice:
+    """The conversation's language, with the event that records a new one.
 
     Order: the `language` slot, the message (or session) metadata sent by the
     channel, then what the person's message clearly shows. None means unknown:
-    the applicant form then asks with two buttons.
+    the applicant form then asks with two buttons. A clear sentence in the other
+    language switches a known language (`switched`: the caller says so).
     """
     current = tracker.get_slot("language")
+    text = (tracker.latest_message or {}).get("text") or ""
     if current in LANGUAGES:
-        return current, []
-    found = _metadata_language(tracker) or detect_language(
-        (tracker.latest_message or {}).get("text")
-    )
+        detected = detect_language(text)
+        if detect_switch and detected and detected != current and len(text.split()) >= SWITCH_MIN_WORDS:
+            return LanguageChoice(detected, [SlotSet("language", detected)], switched=True)
+        return LanguageChoice(current, [])
+    found = _metadata_language(tracker) or detect_language(text)
     if found:
-        return found, [SlotSet("language", found)]
-    return None, [SlotSet("language", None)] if current is not None else []
+        return LanguageChoice(found, [SlotSet("language", found)])
+    return LanguageChoice(None, [SlotSet("language", None)] if current is not None else [])
+
+
+def follow_language(
+    dispatcher: CollectingDispatcher, tracker: Tracker, detect_switch: bool = True
+) -> LanguageChoice:
+    """Resolves the language, says so when the person switched, and updates the
+    tracker the rest of the action reads."""
+    choice = resolve_language(tracker, detect_switch)
+    if choice.switched:
+        Reply(dispatcher, choice.language).say("language.switched")
+    tracker.slots["language"] = choice.language
+    return choice
 
 
 def intent_payload(intent: str, **entities: str) -> str:
@@ -129,6 +160,8 @@ class BotAction(Action, metaclass=ABCMeta):
     """
 
     action_name: str
+    # False for the action that handles an explicit request to switch.
+    detects_switch = True
 
     def name(self) -> str:
         return self.action_name
@@ -136,8 +169,8 @@ class BotAction(Action, metaclass=ABCMeta):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        language, events = resolve_language(tracker)
-        return events + list(await self.respond(Reply(dispatcher, language), tracker, domain))
+        choice = follow_language(dispatcher, tracker, self.detects_switch)
+        return choice.events + list(await self.respond(Reply(dispatcher, choice.language), tracker, domain))
 
     @abstractmethod
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
@@ -146,7 +179,22 @@ class BotAction(Action, metaclass=ABCMeta):
 
 def reply_for(dispatcher: CollectingDispatcher, tracker: Tracker) -> Reply:
     """A Reply in the conversation's language (for form validation methods)."""
-    return Reply(dispatcher, resolve_language(tracker)[0])
+    return Reply(dispatcher, resolve_language(tracker).language)
+
+
+class LanguageFollowingForm(FormValidationAction, metaclass=ABCMeta):
+    """Form validation that first follows a switch of language, so that the
+    errors and the next question come in the person's new language."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """The validation action's name (validate_<form>)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        choice = follow_language(dispatcher, tracker)
+        return choice.events + await super().run(dispatcher, tracker, domain)
 
 
 def clear(*slots: str) -> dict[str, None]:
@@ -192,5 +240,55 @@ def ran_since_latest_message(tracker: Tracker, action_name: str) -> bool:
         if event.get("event") == "user":
             return False
         if event.get("event") == "action" and event.get("name") == action_name:
+            return True
+    return False
+
+
+def contact_text(reply: Reply) -> str:
+    """How to reach the consular section, from the embassy profile."""
+    profile = services().profile
+    language = reply.language or "en"
+    contact = profile.contact
+    lines = [reply.text("faq.contact", embassy=profile.display_name(language))]
+    for key, value in (
+        ("faq.contact_address", contact.address),
+        ("faq.contact_phone", contact.phone),
+        ("faq.contact_email", contact.email),
+        ("faq.contact_web", contact.web.get(language) or profile.page(language)),
+    ):
+        if value:
+            lines.append(reply.text(key, value=value))
+    return "\n".join(lines)
+
+
+def failed_attempts(tracker: Tracker, slot: str) -> int:
+    return (tracker.get_slot("failed_attempts") or {}).get(slot, 0)
+
+
+def count_attempt(tracker: Tracker, slot: str, accepted: bool) -> dict[str, Any]:
+    """The failed_attempts slot after one more answer to `slot`."""
+    counts = dict(tracker.get_slot("failed_attempts") or {})
+    counts[slot] = 0 if accepted else counts.get(slot, 0) + 1
+    return {"failed_attempts": counts}
+
+
+def written_form(tracker: Tracker, entity: str, value: Any) -> Any:
+    """What the person wrote for an entity-extracted value, so that the validators
+    read it again as written (a day/month date then still gets its question)."""
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    for found in message.get("entities") or []:
+        start, end = found.get("start"), found.get("end")
+        if found.get("entity") == entity and found.get("value") == value and isinstance(start, int) and end:
+            return text[start:end] or value
+    return value
+
+
+def changed_since_latest_message(tracker: Tracker, slots: tuple[str, ...]) -> bool:
+    """Whether one of `slots` got a value after the person's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") in slots and event.get("value") is not None:
             return True
     return False

@@ -6,7 +6,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import FLOW_SLOTS, BotAction, Reply, intent_payload, latest_intent, services
+from bot.actions.common import (
+    FLOW_SLOTS,
+    BotAction,
+    Reply,
+    contact_text,
+    intent_payload,
+    latest_intent,
+    services,
+)
 from bot.actions.prompts import repeat_pending_question
 from bot.i18n import LANGUAGES
 
@@ -20,6 +28,7 @@ ANSWERS = {
     "ask_official_page": "faq.official_page",
     "help": "faq.help",
     "out_of_scope": "faq.out_of_scope",
+    "dont_know_passport": "faq.passport_number",
 }
 
 
@@ -59,31 +68,17 @@ class ActionAnswerQuestion(BotAction):
         }
         buttons = [] if _in_flow(tracker) else reply.buttons(START_BUTTON)
         if intent == "ask_contact":
-            reply.send(self._contact(reply, language), buttons)
+            reply.send(contact_text(reply), buttons)
         else:
             reply.say(ANSWERS.get(intent, "faq.help"), buttons, **params)
         return []
-
-    @staticmethod
-    def _contact(reply: Reply, language: str) -> str:
-        profile = services().profile
-        contact = profile.contact
-        lines = [reply.text("faq.contact", embassy=profile.display_name(language))]
-        for key, value in (
-            ("faq.contact_address", contact.address),
-            ("faq.contact_phone", contact.phone),
-            ("faq.contact_email", contact.email),
-            ("faq.contact_web", contact.web.get(language) or profile.page(language)),
-        ):
-            if value:
-                lines.append(reply.text(key, value=value))
-        return "\n".join(lines)
 
 
 class ActionSwitchLanguage(BotAction):
     """Confirms the switch in the new language (the slot mapping already set it)."""
 
     action_name = "action_switch_language"
+    detects_switch = False
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         asked = next(

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import FLOW_SLOTS, BotAction, Reply, answer_to_pending, reply_for, services
+from bot.actions.common import (
+    FLOW_SLOTS,
+    BotAction,
+    LanguageFollowingForm,
+    Reply,
+    answer_to_pending,
+    count_attempt,
+    reply_for,
+    services,
+)
 
 
 def _choose_from(text: str, offices: list) -> list:
@@ -19,7 +28,7 @@ def _choose_from(text: str, offices: list) -> list:
     return services().profile.match_offices(text)
 
 
-class ValidateLocationForm(FormValidationAction):
+class ValidateLocationForm(LanguageFollowingForm):
     """Maps a typed city, office name or id to one return office."""
 
     def name(self) -> str:
@@ -31,16 +40,19 @@ class ValidateLocationForm(FormValidationAction):
         )
 
     def validate_return_location(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:  # cleared by a change, not an answer
+            return {"return_location": None}
         profile = services().profile
         city = tracker.get_slot("return_city")
         shown = profile.offices_in(city) if city else []
         matches = _choose_from(value if isinstance(value, str) else "", shown)
         if len(matches) == 1:
-            return {"return_location": matches[0].id, "return_city": matches[0].city}
+            return {"return_location": matches[0].id, "return_city": matches[0].city,
+                    **count_attempt(tracker, "return_location", True)}
         if matches and len({office.city for office in matches}) == 1:
             return {"return_location": None, "return_city": matches[0].city}
         reply_for(dispatcher, tracker).say("location.unknown", courier=profile.courier)
-        return {"return_location": None, "return_city": None}
+        return {"return_location": None, "return_city": None, **count_attempt(tracker, "return_location", False)}
 
     def validate_location_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is True:

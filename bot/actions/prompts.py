@@ -8,7 +8,14 @@ from collections.abc import Callable
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from bot.actions.common import Reply, asked_when_person_answered, intent_payload, latest_intent, services
+from bot.actions.common import (
+    Reply,
+    asked_when_person_answered,
+    changed_since_latest_message,
+    intent_payload,
+    latest_intent,
+    services,
+)
 from bot.countries import country_name
 from bot.dates import format_date
 from bot.profile import Office
@@ -90,7 +97,11 @@ def _change_buttons(reply: Reply) -> list[tuple[str, str]]:
 
 
 def ask_details_confirmed(reply: Reply, tracker: Tracker) -> None:
-    if latest_intent(tracker) == "deny" and asked_when_person_answered(tracker) == "details_confirmed":
+    if (
+        latest_intent(tracker) == "deny"
+        and asked_when_person_answered(tracker) == "details_confirmed"
+        and not changed_since_latest_message(tracker, ("passport_number", "date_of_birth", "nationality"))
+    ):
         reply.say("summary.which", _change_buttons(reply))
         return
     language = reply.language or "en"

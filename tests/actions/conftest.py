@@ -24,6 +24,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.common import Services, services
+from bot.i18n import t
 from bot.settings import PROJECT_ROOT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -112,6 +113,26 @@ def isolated_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 def public_url() -> str:
     """The PUBLIC_URL the actions are given."""
     return PUBLIC_URL
+
+
+@pytest.fixture
+def consular_contact() -> Callable[[str], str]:
+    """The consular contact the actions give, in a language, from the test profile
+    (whose web page is the official page)."""
+
+    def contact(language: str) -> str:
+        details = TEST_PROFILE["contact"]
+        return "\n".join(
+            [
+                t("faq.contact", language, embassy=TEST_PROFILE["name"][language]),
+                t("faq.contact_address", language, value=details["address"]),
+                t("faq.contact_phone", language, value=details["phone"]),
+                t("faq.contact_email", language, value=details["email"]),
+                t("faq.contact_web", language, value=TEST_PROFILE["official_page"][language]),
+            ]
+        )
+
+    return contact
 
 
 @pytest.fixture

@@ -8,7 +8,12 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.applicant import ActionChangeField, ActionSaveRegistration, ValidateApplicantForm
+from bot.actions.applicant import (
+    ASK_ACTIONS,
+    ActionChangeField,
+    ActionSaveRegistration,
+    ValidateApplicantForm,
+)
 from bot.i18n import t
 from bot.registry import Applicant
 
@@ -21,6 +26,7 @@ PERSONAL_CLEARED = dict.fromkeys(
 # What every new passport number, date of birth or nationality makes stale.
 STALE = {"registration_id": None, "details_confirmed": None}
 FOUND_NOTHING = {"lookup_failed": True, "lookup_choice": None, "registration_id": None}
+[ASK_PASSPORT] = [action for action in ASK_ACTIONS if action.action_name == "action_ask_passport_number"]
 
 
 @pytest.fixture
@@ -119,7 +125,7 @@ def test_not_registered_forgets_a_failed_lookup(make_tracker, validate, form):
 def test_valid_passport_is_normalised_and_makes_earlier_results_stale(make_tracker, validate, form):
     outcome = validate(form, "passport_number", " a123-4567 ", make_tracker(slots={"language": "en"}))
 
-    assert outcome.slots == {"passport_number": "A1234567", **STALE}
+    assert outcome.slots == {"passport_number": "A1234567", "failed_attempts": {"passport_number": 0}, **STALE}
     assert outcome.messages == []
 
 
@@ -143,7 +149,8 @@ def test_ambiguous_date_keeps_the_alternative_to_ask(make_tracker, validate, for
     outcome = validate(form, "date_of_birth", "05/03/1985", make_tracker(slots={"language": "es"}))
 
     assert outcome.slots == {
-        "date_of_birth": "1985-03-05", "date_alternative": "1985-05-03", "date_confirmed": None, **STALE,
+        "date_of_birth": "1985-03-05", "failed_attempts": {"date_of_birth": 0},
+        "date_alternative": "1985-05-03", "date_confirmed": None, **STALE,
     }
     assert outcome.messages == []
 
@@ -187,7 +194,7 @@ def test_affirming_the_date_keeps_it(make_tracker, validate, form):
 def test_nationality_is_stored_as_alpha3(make_tracker, validate, form, value, code):
     outcome = validate(form, "nationality", value, make_tracker(slots={"registered": False, **DETAILS}))
 
-    assert outcome.slots == {"nationality": code, **STALE}
+    assert outcome.slots == {"nationality": code, "failed_attempts": {"nationality": 0}, **STALE}
     assert outcome.messages == []
 
 
@@ -196,7 +203,7 @@ def test_unknown_nationality_is_explained_and_dropped(make_tracker, validate, fo
     outcome = validate(form, "nationality", "Narnia", make_tracker(slots={"language": language}))
 
     assert outcome.texts == [t("errors.nationality_unknown", language)]
-    assert outcome.slots == {"nationality": None, **STALE}
+    assert outcome.slots == {"nationality": None, "failed_attempts": {"nationality": 1}, **STALE}
 
 
 def test_registered_applicant_is_found(make_tracker, validate, form, registered_id):
@@ -205,7 +212,8 @@ def test_registered_applicant_is_found(make_tracker, validate, form, registered_
     outcome = validate(form, "nationality", "Bolivia", tracker)
 
     assert outcome.slots == {
-        "nationality": "BOL", "details_confirmed": None, "lookup_failed": False, "registration_id": registered_id,
+        "nationality": "BOL", "failed_attempts": {"nationality": 0}, "details_confirmed": None,
+        "lookup_failed": False, "registration_id": registered_id,
     }
     assert outcome.messages == []
 
@@ -226,7 +234,9 @@ def test_not_found_is_the_same_whatever_field_differs(
 
     outcome = validate(form, "nationality", nationality, make_tracker(slots=slots))
 
-    assert outcome.slots == {"nationality": code, "details_confirmed": None, **FOUND_NOTHING}
+    assert outcome.slots == {
+        "nationality": code, "failed_attempts": {"nationality": 0}, "details_confirmed": None, **FOUND_NOTHING,
+    }
     assert outcome.messages == []
 
 
@@ -258,8 +268,8 @@ def test_a_changed_date_of_birth_is_looked_up_again(make_tracker, validate, form
     outcome = validate(form, "date_of_birth", "March 5, 1985", tracker)
 
     assert outcome.slots == {
-        "date_of_birth": "1985-03-05", "date_alternative": None, "date_confirmed": True,
-        "details_confirmed": None, "lookup_failed": False, "registration_id": registered_id,
+        "date_of_birth": "1985-03-05", "failed_attempts": {"date_of_birth": 0}, "date_alternative": None,
+        "date_confirmed": True, "details_confirmed": None, "lookup_failed": False, "registration_id": registered_id,
     }
     assert outcome.messages == []
 
@@ -272,7 +282,8 @@ def test_an_ambiguous_changed_date_is_looked_up_once_confirmed(make_tracker, val
     denied = validate(form, "date_confirmed", False, make_tracker(slots={**slots, **answered.slots}))
 
     assert answered.slots == {
-        "date_of_birth": "1985-05-03", "date_alternative": "1985-03-05", "date_confirmed": None, **STALE,
+        "date_of_birth": "1985-05-03", "failed_attempts": {"date_of_birth": 0},
+        "date_alternative": "1985-03-05", "date_confirmed": None, **STALE,
     }
     assert denied.slots == {
         "date_of_birth": "1985-03-05", "date_alternative": None, "date_confirmed": True,
@@ -285,7 +296,10 @@ def test_a_changed_field_that_still_does_not_match_asks_the_choice_again(make_tr
 
     outcome = validate(form, "passport_number", "B7654321", tracker)
 
-    assert outcome.slots == {"passport_number": "B7654321", "details_confirmed": None, **FOUND_NOTHING}
+    assert outcome.slots == {
+        "passport_number": "B7654321", "failed_attempts": {"passport_number": 0}, "details_confirmed": None,
+        **FOUND_NOTHING,
+    }
 
 
 def test_retry_clears_the_personal_fields(make_tracker, validate, form):
@@ -315,6 +329,33 @@ def test_details_confirmed_only_keeps_a_yes(make_tracker, validate, form, value,
     assert validate(form, "details_confirmed", value, make_tracker()).slots == {"details_confirmed": expected}
 
 
+# --- counting rejected answers ---------------------------------------------------------
+
+REJECTED = {"passport_number": "A12", "date_of_birth": "someday", "nationality": "Narnia"}
+ACCEPTED = {"passport_number": "A1234567", "date_of_birth": "25/03/1985", "nationality": "Bolivia"}
+
+
+@pytest.mark.parametrize("slot", list(REJECTED))
+def test_rejected_answers_are_counted_and_an_accepted_one_resets_the_count(make_tracker, validate, form, slot):
+    slots = {"language": "en"}
+    counts = []
+    for value in [REJECTED[slot]] * 3 + [ACCEPTED[slot]]:
+        outcome = validate(form, slot, value, make_tracker(slots=slots))
+        slots.update(outcome.slots)
+        counts.append(outcome.slots["failed_attempts"])
+
+    assert counts == [{slot: 1}, {slot: 2}, {slot: 3}, {slot: 0}]
+
+
+@pytest.mark.parametrize(("value", "count"), [("A12", 2), ("A1234567", 0)])
+def test_the_count_of_one_question_keeps_the_others(make_tracker, validate, form, value, count):
+    tracker = make_tracker(slots={"language": "en", "failed_attempts": {"nationality": 2, "passport_number": 1}})
+
+    outcome = validate(form, "passport_number", value, tracker)
+
+    assert outcome.slots["failed_attempts"] == {"nationality": 2, "passport_number": count}
+
+
 # --- the whole validation action, as Rasa calls it -----------------------------------
 
 
@@ -337,6 +378,7 @@ def test_run_normalises_the_passport_and_asks_the_date(form_turn):
 
     assert outcome.events == [
         SlotSet("passport_number", "A1234567"),
+        SlotSet("failed_attempts", {"passport_number": 0}),
         SlotSet("registration_id", None),
         SlotSet("details_confirmed", None),
         SlotSet("requested_slot", "date_of_birth"),
@@ -350,6 +392,34 @@ def test_run_asks_the_passport_again_after_an_error(form_turn):
     assert outcome.texts == [t("errors.passport_length", "en", min=5, max=20, count=3)]
     assert outcome.slots["passport_number"] is None
     assert outcome.events[-1] == SlotSet("requested_slot", "passport_number")
+
+
+def test_run_counts_a_rejected_passport(form_turn):
+    outcome = form_turn("passport_number", "A12", {"registered": False, "failed_attempts": {"passport_number": 2}})
+
+    assert outcome.events == [
+        SlotSet("passport_number", None),
+        SlotSet("failed_attempts", {"passport_number": 3}),
+        SlotSet("registration_id", None),
+        SlotSet("details_confirmed", None),
+        SlotSet("requested_slot", "passport_number"),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_third_rejected_passport_gets_help_instead_of_the_question(
+    make_tracker, run, form, consular_contact, language
+):
+    slots = {"language": language, "registered": False, "failed_attempts": {"passport_number": 2}}
+    turn = {"text": "A12", "intent": "inform", "slots": slots, "form": FORM, "requested_slot": "passport_number"}
+
+    validated = run(form, make_tracker(**turn, slot_events={"passport_number": "A12"}))
+    # The form then runs the ask action on the tracker with the validation's events.
+    asked = run(ASK_PASSPORT(), make_tracker(**turn, slot_events=validated.slots))
+
+    assert validated.texts == [t("errors.passport_length", language, min=5, max=20, count=3)]
+    assert asked.texts == [f"{t('attempts.help', language)}\n{consular_contact(language)}"]
+    assert asked.events == [SlotSet("failed_attempts", {"passport_number": 0})]
 
 
 def test_run_asks_to_confirm_an_ambiguous_date(form_turn):
@@ -375,6 +445,7 @@ def test_run_ends_the_form_when_the_lookup_finds_the_registration(form_turn, reg
 
     assert outcome.events == [
         SlotSet("nationality", "BOL"),
+        SlotSet("failed_attempts", {"nationality": 0}),
         SlotSet("registration_id", registered_id),
         SlotSet("details_confirmed", None),
         SlotSet("lookup_failed", False),
@@ -396,6 +467,7 @@ def test_a_changed_passport_is_looked_up_again(form_turn, registered_id):
 
     assert outcome.events == [
         SlotSet("passport_number", "A1234567"),
+        SlotSet("failed_attempts", {"passport_number": 0}),
         SlotSet("registration_id", registered_id),
         SlotSet("details_confirmed", None),
         SlotSet("lookup_failed", False),

@@ -26,6 +26,7 @@ def faq_params(key, language):
         "faq.official_page": {"embassy": EMBASSY[language], "url": PAGE[language]},
         "faq.help": {"courier": COURIER},
         "faq.out_of_scope": {"courier": COURIER, "url": PAGE[language]},
+        "faq.passport_number": {},
     }[key]
 
 
@@ -49,6 +50,7 @@ def ask_question(make_tracker, run):
         ("ask_official_page", "faq.official_page"),
         ("help", "faq.help"),
         ("out_of_scope", "faq.out_of_scope"),
+        ("dont_know_passport", "faq.passport_number"),
         ("greet", "faq.help"),
     ],
 )
@@ -67,20 +69,11 @@ def test_official_page_answer_links_the_page_in_the_language(ask_question, langu
 
 
 @LANGUAGES
-def test_contact_lists_what_the_profile_has_with_the_official_page_as_web(ask_question, language):
+def test_contact_lists_what_the_profile_has_with_the_official_page_as_web(ask_question, consular_contact, language):
     outcome = ask_question("ask_contact", language)
 
-    assert outcome.texts == [
-        "\n".join(
-            [
-                t("faq.contact", language, embassy=EMBASSY[language]),
-                t("faq.contact_address", language, value="1 Test Avenue, La Paz"),
-                t("faq.contact_phone", language, value="+591 2 000-0000"),
-                t("faq.contact_email", language, value="consular@embassy.example.test"),
-                t("faq.contact_web", language, value=PAGE[language]),
-            ]
-        )
-    ]
+    assert outcome.texts == [consular_contact(language)]
+    assert outcome.texts[0].splitlines()[-1] == t("faq.contact_web", language, value=PAGE[language])
     assert outcome.buttons() == [(t("buttons.start", language), START)]
 
 
@@ -111,6 +104,19 @@ def test_inside_a_form_the_answer_has_no_start_button(ask_question, intent, lang
 
     assert len(outcome.messages) == 1
     assert outcome.buttons() == []
+
+
+@LANGUAGES
+@pytest.mark.parametrize(
+    ("form", "requested_slot"), [("applicant_form", "passport_number"), ("location_form", "return_location")]
+)
+def test_not_knowing_the_passport_number_is_explained_inside_a_form(ask_question, language, form, requested_slot):
+    # The form then asks its pending question again (rules in data/rules/interruptions.yml).
+    outcome = ask_question("dont_know_passport", language, form=form, requested_slot=requested_slot)
+
+    assert outcome.texts == [t("faq.passport_number", language)]
+    assert outcome.buttons() == []
+    assert outcome.events == []
 
 
 @LANGUAGES

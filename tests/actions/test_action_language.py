@@ -6,29 +6,38 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from bot.actions.applicant import ValidateApplicantForm
-from bot.actions.common import resolve_language
+from bot.actions.common import LanguageChoice, resolve_language
 from bot.actions.conversation import ActionGreet, ActionSwitchLanguage
 from bot.i18n import t
 
 
-def test_the_slot_wins_over_metadata_and_text(make_tracker):
-    tracker = make_tracker(
-        text="hola quiero enviar documentos", metadata={"language": "es"}, slots={"language": "en"}
-    )
+def test_the_slot_wins_over_metadata_and_short_text(make_tracker):
+    tracker = make_tracker(text="hola", metadata={"language": "es"}, slots={"language": "en"})
 
-    assert resolve_language(tracker) == ("en", [])
+    assert resolve_language(tracker) == LanguageChoice("en", [])
+
+
+def test_a_clear_sentence_in_the_other_language_switches(make_tracker):
+    tracker = make_tracker(text="hola quiero enviar mis documentos", slots={"language": "en"})
+
+    assert resolve_language(tracker) == LanguageChoice("es", [SlotSet("language", "es")], switched=True)
+
+
+@pytest.mark.parametrize("text", ["yes", "thank you", "A1234567 Bolivia", "5 March 1985"])
+def test_short_or_data_messages_never_switch(make_tracker, text):
+    assert resolve_language(make_tracker(text=text, slots={"language": "es"})) == LanguageChoice("es", [])
 
 
 def test_message_metadata_is_used_and_recorded(make_tracker):
     tracker = make_tracker(text="ok", metadata={"language": "es"})
 
-    assert resolve_language(tracker) == ("es", [SlotSet("language", "es")])
+    assert resolve_language(tracker) == LanguageChoice("es", [SlotSet("language", "es")])
 
 
 def test_session_started_metadata_is_used_and_recorded(make_tracker):
     tracker = make_tracker(text="ok", slots={"session_started_metadata": {"language": "es"}})
 
-    assert resolve_language(tracker) == ("es", [SlotSet("language", "es")])
+    assert resolve_language(tracker) == LanguageChoice("es", [SlotSet("language", "es")])
 
 
 def test_message_metadata_comes_before_session_metadata(make_tracker):
@@ -36,13 +45,13 @@ def test_message_metadata_comes_before_session_metadata(make_tracker):
         text="ok", metadata={"language": "en"}, slots={"session_started_metadata": {"language": "es"}}
     )
 
-    assert resolve_language(tracker) == ("en", [SlotSet("language", "en")])
+    assert resolve_language(tracker) == LanguageChoice("en", [SlotSet("language", "en")])
 
 
 def test_unsupported_metadata_language_falls_back_to_the_text(make_tracker):
     tracker = make_tracker(text="hola quiero enviar documentos", metadata={"language": "fr"})
 
-    assert resolve_language(tracker) == ("es", [SlotSet("language", "es")])
+    assert resolve_language(tracker) == LanguageChoice("es", [SlotSet("language", "es")])
 
 
 @pytest.mark.parametrize(
@@ -50,24 +59,24 @@ def test_unsupported_metadata_language_falls_back_to_the_text(make_tracker):
     [("hola quiero enviar documentos", "es"), ("hello I want to send my documents", "en")],
 )
 def test_language_is_detected_from_a_clear_message(make_tracker, text, language):
-    assert resolve_language(make_tracker(text=text)) == (language, [SlotSet("language", language)])
+    assert resolve_language(make_tracker(text=text)) == LanguageChoice(language, [SlotSet("language", language)])
 
 
 @pytest.mark.parametrize("text", ["ok", "A1234567", "05/03/1985", ""])
 def test_unclear_text_leaves_the_language_unknown_without_events(make_tracker, text):
-    assert resolve_language(make_tracker(text=text)) == (None, [])
+    assert resolve_language(make_tracker(text=text)) == LanguageChoice(None, [])
 
 
 def test_an_invalid_slot_value_is_treated_as_unset_and_cleared(make_tracker):
     tracker = make_tracker(text="ok", slots={"language": "<script>"})
 
-    assert resolve_language(tracker) == (None, [SlotSet("language", None)])
+    assert resolve_language(tracker) == LanguageChoice(None, [SlotSet("language", None)])
 
 
 def test_an_invalid_slot_value_is_replaced_by_the_detected_language(make_tracker):
     tracker = make_tracker(text="hola quiero enviar documentos", slots={"language": "<script>"})
 
-    assert resolve_language(tracker) == ("es", [SlotSet("language", "es")])
+    assert resolve_language(tracker) == LanguageChoice("es", [SlotSet("language", "es")])
 
 
 @pytest.mark.parametrize(

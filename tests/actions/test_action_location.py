@@ -12,6 +12,9 @@ from bot.i18n import t
 from bot.registry import Applicant
 
 FORM = "location_form"
+# The failed_attempts slot after one office was chosen, and after an unknown place.
+CHOSEN = {"failed_attempts": {"return_location": 0}}
+MISSED = {"failed_attempts": {"return_location": 1}}
 
 
 @pytest.fixture
@@ -37,13 +40,13 @@ def answer(make_tracker, validate, form):
 def test_a_city_with_one_office_picks_it(answer, value):
     outcome = answer(value)
 
-    assert outcome.slots == {"return_location": "PTS-01", "return_city": "Potosí"}
+    assert outcome.slots == {"return_location": "PTS-01", "return_city": "Potosí", **CHOSEN}
     assert outcome.messages == []
 
 
 @pytest.mark.parametrize("value", ["LPZ-02", "lpz-02", "lpz02", "DHL Miraflores"])
 def test_an_office_id_or_name_picks_the_office(answer, value):
-    assert answer(value).slots == {"return_location": "LPZ-02", "return_city": "La Paz"}
+    assert answer(value).slots == {"return_location": "LPZ-02", "return_city": "La Paz", **CHOSEN}
 
 
 def test_a_city_with_several_offices_is_kept_to_ask_which(answer):
@@ -55,11 +58,13 @@ def test_a_city_with_several_offices_is_kept_to_ask_which(answer):
 
 @pytest.mark.parametrize(("value", "office"), [("1", "LPZ-01"), ("2", "LPZ-02"), (" 2. ", "LPZ-02")])
 def test_a_number_picks_from_the_offices_shown(answer, value, office):
-    assert answer(value, return_city="La Paz").slots == {"return_location": office, "return_city": "La Paz"}
+    assert answer(value, return_city="La Paz").slots == {"return_location": office, "return_city": "La Paz", **CHOSEN}
 
 
 def test_another_city_can_still_be_typed_after_the_offices_were_shown(answer):
-    assert answer("Potosí", return_city="La Paz").slots == {"return_location": "PTS-01", "return_city": "Potosí"}
+    assert answer("Potosí", return_city="La Paz").slots == {
+        "return_location": "PTS-01", "return_city": "Potosí", **CHOSEN,
+    }
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -70,15 +75,33 @@ def test_another_city_can_still_be_typed_after_the_offices_were_shown(answer):
         ("2", {}),
         ("3", {"return_city": "La Paz"}),
         ("La Paz or Potosí", {}),
-        (None, {}),
     ],
-    ids=["unknown place", "number without a list", "number out of range", "two cities", "no text"],
+    ids=["unknown place", "number without a list", "number out of range", "two cities"],
 )
 def test_an_unknown_place_is_explained_and_cleared(answer, language, value, slots):
     outcome = answer(value, language, **slots)
 
     assert outcome.texts == [t("location.unknown", language, courier="DHL Express")]
-    assert outcome.slots == {"return_location": None, "return_city": None}
+    assert outcome.slots == {"return_location": None, "return_city": None, **MISSED}
+
+
+def test_rejected_places_are_counted_until_one_office_is_chosen(answer):
+    slots = {"failed_attempts": {"passport_number": 3}}
+    counts = []
+    # A city with several offices is no rejected answer: the count waits for the office.
+    for value in ["Tokyo", "Tokio", "La Paz", "3", "DHL Sopocachi"]:
+        outcome = answer(value, **slots)
+        slots.update(outcome.slots)
+        counts.append(outcome.slots.get("failed_attempts"))
+
+    assert counts == [
+        {"passport_number": 3, "return_location": 1},
+        {"passport_number": 3, "return_location": 2},
+        None,
+        {"passport_number": 3, "return_location": 3},
+        {"passport_number": 3, "return_location": 0},
+    ]
+    assert slots["return_location"] == "LPZ-01"
 
 
 def test_confirming_the_office_keeps_it(make_tracker, validate, form):
@@ -115,7 +138,7 @@ def test_a_place_with_an_unsure_intent_is_taken_as_the_answer(make_tracker, run,
 
     outcome = run(form, tracker)
 
-    assert outcome.slots == {"return_location": "PTS-01", "return_city": "Potosí"}
+    assert outcome.slots == {"return_location": "PTS-01", "return_city": "Potosí", **CHOSEN}
 
 
 def test_an_unsure_message_that_names_no_place_is_left_alone(make_tracker, run, form):

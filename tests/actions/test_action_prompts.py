@@ -224,3 +224,41 @@ def test_location_confirmation_names_the_office(ask, language):
     assert outcome.texts == [t("location.confirm", language, office=office)]
     assert "DHL Potosí, Calle Bolívar 300 (Potosí)" in outcome.texts[0]
     assert outcome.buttons() == [(t("location.yes", language), "/affirm"), (t("location.no", language), "/deny")]
+
+
+# --- after three rejected answers ----------------------------------------------------
+
+COUNTED = {
+    "passport_number": "applicant_form",
+    "date_of_birth": "applicant_form",
+    "nationality": "applicant_form",
+    "return_location": "location_form",
+}
+
+
+@LANGUAGES
+@pytest.mark.parametrize(("slot", "form"), COUNTED.items())
+def test_three_rejected_answers_get_help_and_the_contact_instead_of_the_question(
+    ask, consular_contact, language, slot, form
+):
+    counts = dict.fromkeys(COUNTED, 1)
+
+    outcome = ask(slot, language, form=form, slots={"failed_attempts": {**counts, slot: 3}})
+
+    assert outcome.texts == [f"{t('attempts.help', language)}\n{consular_contact(language)}"]
+    assert outcome.buttons() == []
+    # Only this question's count starts again.
+    assert outcome.events == [SlotSet("failed_attempts", {**counts, slot: 0})]
+
+
+@pytest.mark.parametrize(("slot", "form"), COUNTED.items())
+@pytest.mark.parametrize("count", [None, 0, 2], ids=["never answered", "accepted", "two rejected"])
+def test_fewer_rejected_answers_ask_the_question_as_usual(ask, slot, form, count):
+    # Three rejected answers to the other questions do not matter either.
+    counts = {**dict.fromkeys(set(COUNTED) - {slot}, 3), **({} if count is None else {slot: count})}
+
+    outcome = ask(slot, "es", form=form, slots={"failed_attempts": counts})
+
+    assert outcome.messages == ask(slot, "es", form=form).messages
+    assert t("attempts.help", "es") not in outcome.texts[0]
+    assert outcome.events == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk.executor import ActionExecutor
 
 from bot.actions.common import FLOW_SLOTS
+from bot.actions.conversation import ANSWERS
 
 
 def registered_actions() -> set[str]:
@@ -21,6 +22,22 @@ def test_every_form_slot_has_an_ask_action(domain):
     form_slots = {slot for form in domain["forms"].values() for slot in form["required_slots"]}
 
     assert {f"action_ask_{slot}" for slot in form_slots} <= registered_actions()
+
+
+def test_every_answered_question_is_a_domain_intent(domain):
+    assert set(ANSWERS) | {"ask_contact"} <= set(domain["intents"])
+
+
+def test_no_answered_question_is_taken_as_a_typed_answer(domain):
+    # Otherwise "I don't know my passport number" would be validated as the number.
+    questions = set(ANSWERS) | {"ask_contact"}
+    text_mappings = [
+        mapping for slot in domain["slots"].values() for mapping in slot["mappings"] if mapping["type"] == "from_text"
+    ]
+
+    assert text_mappings
+    for mapping in text_mappings:
+        assert questions <= set(mapping["not_intent"])
 
 
 def test_tracker_fixture_has_exactly_the_domain_slots(domain, base_state):

@@ -1,0 +1,1 @@
+"""Natural-language understanding helpers: rule-based entity extraction for the NLU pipeline."""
