@@ -76,3 +76,47 @@ def test_a_single_word_in_the_other_language_does_not_switch(stack) -> None:
     expect(chat, "summary.ask", "es")
     chat.say("yes")
     expect(chat, "location.ask", "es")
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "date", "country"),
+    [
+        ("es", "hola, mi pasaporte es {passport}, naci el 3 de mayo del 88, soy boliviana", "3 de mayo de 1988", "Bolivia"),
+        ("en", "hi, my passport number is {passport}, I was born on March 5, 1985 and I'm Peruvian", "5 March 1985", "Peru"),
+    ],
+)
+def test_all_three_fields_in_the_first_message(stack, language: str, message: str, date: str, country: str) -> None:
+    passport = new_passport()
+    chat = Chat(stack, language=language)
+    chat.say(message.format(passport=passport))
+    expect(chat, "registered.ask", language)
+    chat.say("no")
+    expect(chat, "summary.passport", language, value=passport)
+    expect(chat, "summary.dob", language, value=date)
+    expect(chat, "summary.nationality", language, value=country)
+
+
+def test_all_three_fields_in_one_answer_inside_the_form(stack) -> None:
+    passport = new_passport()
+    chat = Chat(stack, language="es")
+    start_as_new(chat, "es")
+    chat.say(f"pasaporte {passport}, 12 de setiembre de 1990, peruana")
+    expect(chat, "summary.passport", "es", value=passport)
+    expect(chat, "summary.dob", "es", value="12 de septiembre de 1990")
+    expect(chat, "summary.nationality", "es", value="Perú")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_correction_after_the_summary_updates_the_field(stack, language: str) -> None:
+    first, second = new_passport(), new_passport()
+    chat = Chat(stack, language=language)
+    start_as_new(chat, language)
+    for answer in (first, "1985-03-25", "Bolivia"):
+        chat.say(answer)
+    expect(chat, "summary.passport", language, value=first)
+    correction = {"en": f"sorry, my passport is actually {second}", "es": f"me equivoqué, es {second}"}[language]
+    chat.say(correction)
+    expect(chat, "summary.passport", language, value=second)
+    chat.say({"en": "no, I was born on 24 March 1985", "es": "no, nací el 24 de marzo de 1985"}[language])
+    expect(chat, "summary.dob", language, value={"en": "24 March 1985", "es": "24 de marzo de 1985"}[language])
+    expect(chat, "summary.passport", language, value=second)
