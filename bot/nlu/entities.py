@@ -7,7 +7,10 @@ bot.countries and the embassy profile know. Every match is then read by the
 validator the forms already use (bot.dates, bot.countries, bot.validation,
 EmbassyProfile.match_offices), so an entity's value is what the form would store.
 Dates are taken first, then places, then passport numbers from the tokens left, so
-"05-03-1985" never becomes a passport number.
+"05-03-1985" never becomes a passport number. A single word no pattern matched may
+still be a misspelt nationality ("bolivain", bot.nlu.fuzzy). A passport number typed
+in groups ("ZX 44 55 667") is read whole next to a passport cue or as the whole
+message; a two-letter country code it starts with ("RD 1234567") is then part of it.
 
 The language only chooses the tokenizer (English or Spanish rules; with no language,
 spaCy's language-neutral "xx" rules): the patterns are bilingual, since people mix
@@ -21,9 +24,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from itertools import chain
 from typing import Any
 
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
+from spacy.lang.es.stop_words import STOP_WORDS as SPANISH_STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -32,6 +38,7 @@ from spacy.util import compile_infix_regex
 from bot.countries import COMMON_WORDS, nationality_names, parse_nationality
 from bot.dates import parse_date_of_birth
 from bot.i18n import LANGUAGES
+from bot.nlu.fuzzy import FuzzyIndex
 from bot.profile import EmbassyProfile, load_profile
 from bot.validation import fold, validate_passport
 
@@ -70,7 +77,10 @@ _JOINERS = re.compile(r"[.'’]")
 
 # Matcher labels that are not entities.
 _DATE = "date"
+_SPACED_DATE = "spaced_date"
 _PASSPORT_CUE = "passport_cue"
+_PASSPORT_CUE_AFTER = "passport_cue_after"
+_JOINING_CUE = "joining_cue"
 _OTHER_NUMBER_CUE = "other_number_cue"
 _COUNTRY_CODE = "country_code"
 _FLAG = "flag"
@@ -92,8 +102,14 @@ _DATE_PATTERNS = [
     [_MONTH, _ABBREVIATION_DOT, *_GAP, _DAY, _ORDINAL_SIGN, *_GAP, _YEAR],
     [_DAY_OR_MONTH, _SEPARATOR, _DAY_OR_MONTH, _SEPARATOR, _YEAR],
     [_FULL_YEAR, _SEPARATOR, _DAY_OR_MONTH, _SEPARATOR, _DAY_OR_MONTH],
-    [_DAY_OR_MONTH, _DAY_OR_MONTH, _FULL_YEAR],
 ]
+# Numbers with only spaces between ("12 05 90") may as well be groups of a passport
+# number ("12 34 5678"): they leave their digits to it when on no calendar.
+_SPACED_DATE_PATTERNS = [[_DAY_OR_MONTH, _DAY_OR_MONTH, _YEAR]]
+_NOT_A_DATE = {
+    _DATE: {"errors.date_unreadable"},
+    _SPACED_DATE: {"errors.date_unreadable", "errors.date_invalid"},
+}
 
 # What may stand between a cue and its number: "passport number is", "pasaporte nro.:".
 _CUE_TAIL = {
@@ -108,9 +124,26 @@ _CUE_TAIL = {
 }
 _NUMBER_ABBREVIATIONS = ["n", "no", "nr", "nro", "num"]
 _PASSPORT_CUES = [
-    [{"NORM": {"IN": ["passport", "pasaporte", "nro", "nr", "#"]}}, _CUE_TAIL],
+    [{"NORM": {"IN": ["passport", "pasaporte", "number", "numero", "nro", "nr", "#"]}}, _CUE_TAIL],
     [{"NORM": {"IN": _NUMBER_ABBREVIATIONS}}, {"ORTH": {"IN": [".", "°", "º"]}}, _CUE_TAIL],
     [{"LOWER": {"IN": ["nº", "n°"]}}, _CUE_TAIL],
+]
+# "... is my passport", "..., that's the passport", "... es mi pasaporte".
+_PASSPORT_CUES_AFTER = [
+    [
+        {"IS_PUNCT": True, "OP": "?"},
+        {"NORM": {"IN": ["that", "this", "ese", "este", "eso", "esto"]}, "OP": "?"},
+        {"NORM": {"IN": ["is", "es", "s", "its", "thats"]}},
+        {"NORM": {"IN": ["my", "mi", "the", "el", "su"]}, "OP": "?"},
+        {"NORM": {"IN": ["passport", "pasaporte"]}},
+    ]
+]
+# "it's g 123 4455", "es el 12 34 567": the groups after these read as one number,
+# but such a number does not win over those after a passport cue.
+_JOINING_CUES = [
+    [{"NORM": {"IN": ["is", "its", "thats"]}}, _CUE_TAIL],
+    [{"NORM": {"IN": ["it", "that"]}}, {"NORM": "s"}, _CUE_TAIL],
+    [{"NORM": "es"}, {"NORM": "el"}, _CUE_TAIL],
 ]
 # Numbers named as something else: a phone, an identity card, a confirmation.
 _OTHER_NUMBER_CUES = [
@@ -138,12 +171,34 @@ _REGIONS = (
 )
 # Demonyms that are also the bot's languages: "English", "español" mostly ask for one.
 _LANGUAGE_NAMES = frozenset({"english", "ingles", "spanish", "espanol"})
+# Everyday words, first names and places close enough to a country's name to pass
+# for a misspelling of it ("hungry": Hungary, "médico": México, "Georgina": Georgia),
+# which are never read as one. "Colombo", "Bolívar" and "Mexicali" are two edits away:
+# too far already. "Columbia" is read as Colombia, its most common misspelling.
+_NOT_MISSPELT = frozenset(
+    {
+        "americas", "benign", "butane", "fiance", "germane", "grenade", "hungry", "indiana",
+        "indies", "indigo", "italic", "malaria", "whales",
+        "albanil", "bermudas", "butano", "cabana", "cabanas", "cantar", "chiles", "correa",
+        "espada", "franca", "franco", "francos", "francs", "germen", "gracia", "indica",
+        "indico", "libreria", "medico", "paraguas", "romana", "servia",
+        "francisca", "georgina", "germain", "indira", "jordana", "almeria",
+    }
+)
 
 _NUMBER_PART = re.compile(r"[A-Za-z0-9]+")
 _NUMBER_GLUE = frozenset({"-", "."})
 # US immigration forms ("DS-260", "I-864A") read like short passport numbers.
 _FORM_NAME = re.compile(r"(?:DS|I)\d{3}[A-Z]?")
-# Spaced groups after the first ("a123 4567") must look like digit groups.
+# A number's groups after the first hold a digit; letters alone only start it, three
+# at most ("g 123 4455", "ZX 44 55 667"), and never as a short everyday word ("so",
+# "mi", "the"), unless typed in capitals.
+_MAX_LETTER_PREFIX = 3
+_STOP_WORDS = frozenset(fold(word) for word in (*ENGLISH_STOP_WORDS, *SPANISH_STOP_WORDS))
+_NOT_A_PREFIX = frozenset(
+    word for word in (*_STOP_WORDS, "ok", "yes", "hi", "hey") if len(word) <= _MAX_LETTER_PREFIX
+)
+# A group this short right before a word counts the word ("A1234567 2 copies").
 _MIN_GROUP_CHARS = 3
 
 
@@ -172,6 +227,15 @@ def _nationality_phrases() -> set[str]:
     return {variant for name in nationality_names() for variant in (name, name.replace(" ", "-"))}
 
 
+@cache
+def _misspellings() -> FuzzyIndex:
+    """The one-word names a misspelt word may stand for; the bot's languages are left out."""
+    names = nationality_names()
+    return FuzzyIndex(
+        {name: code for name, code in names.items() if name.isalpha() and name not in _LANGUAGE_NAMES}
+    )
+
+
 def _city_phrases(profile: EmbassyProfile) -> set[str]:
     return {
         name
@@ -186,7 +250,10 @@ def _pipeline(language: str) -> _Pipeline:
     nlp.tokenizer.infix_finditer = compile_infix_regex([*nlp.Defaults.infixes, *_NUMBER_INFIXES]).finditer
     matcher = Matcher(nlp.vocab)
     matcher.add(_DATE, _DATE_PATTERNS)
+    matcher.add(_SPACED_DATE, _SPACED_DATE_PATTERNS)
     matcher.add(_PASSPORT_CUE, _PASSPORT_CUES, greedy="LONGEST")
+    matcher.add(_PASSPORT_CUE_AFTER, _PASSPORT_CUES_AFTER, greedy="LONGEST")
+    matcher.add(_JOINING_CUE, _JOINING_CUES, greedy="LONGEST")
     matcher.add(_OTHER_NUMBER_CUE, _OTHER_NUMBER_CUES, greedy="LONGEST")
     matcher.add(_COUNTRY_CODE, _COUNTRY_CODES)
     matcher.add(_FLAG, _FLAGS)
@@ -205,9 +272,10 @@ def _tokenizer_language(language: Any) -> str:
 
 
 def prepare() -> None:
-    """Builds every pipeline now (about a second) instead of on the first message."""
+    """Builds every pipeline and the misspelling index now (about a second), not on the first message."""
     for language in (*LANGUAGES, NEUTRAL_LANGUAGE):
         _pipeline(language)
+    _misspellings()
 
 
 def _entity(kind: str, span: Span, value: str, **extra: str) -> Entity:
@@ -233,14 +301,14 @@ def _dates(
     """The spans the date parser can read. One that is no possible date of birth (31/02,
     a future date) comes with None: it is no entity, but no other field takes its digits."""
     for label, start, end in matches:
-        if label != _DATE:
+        if label not in (_DATE, _SPACED_DATE):
             continue
         span = doc[start:end]
         result = parse_date_of_birth(span.text, today)
         if result.ok and result.value:
             extra = {"alternative": result.alternative} if result.alternative else {}
             yield span, _entity(DATE_OF_BIRTH, span, result.value, **extra)
-        elif result.error != "errors.date_unreadable":
+        elif result.error not in _NOT_A_DATE[label]:
             yield span, None
 
 
@@ -286,6 +354,19 @@ def _places(
             yield span, _entity(CITY if label == CITY else NATIONALITY, span, value)
 
 
+def _misspelt_nationalities(doc: Doc, matches: list[tuple[str, int, int]]) -> Iterator[tuple[Span, Entity]]:
+    """Single words no pattern matched that are a near miss of one country's name or
+    demonym ("bolivain", "colombaino"); see bot.nlu.fuzzy for how near."""
+    matched = {index for _, start, end in matches for index in range(start, end)}
+    for token in doc:
+        word = token.norm_
+        if token.i in matched or not word.isalpha() or word in _NOT_MISSPELT:
+            continue
+        if code := _misspellings().lookup(word):
+            span = doc[token.i : token.i + 1]
+            yield span, _entity(NATIONALITY, span, code)
+
+
 def _has_digit(text: str) -> bool:
     return any(char.isdigit() for char in text)
 
@@ -308,19 +389,33 @@ def _glued_end(doc: Doc, start: int, taken: set[int]) -> int:
     return end
 
 
-def _spaced_end(doc: Doc, start: int, taken: set[int]) -> int:
-    """Like _glued_end, then further groups after single spaces ("a123 4567", "EA 1234567"),
-    while each holds a digit and at least three characters ("A1234567 2" stops before the 2)."""
+def _may_start_number(group: str) -> bool:
+    """A first group holds a digit, or is up to three letters that are no everyday word."""
+    if _has_digit(group):
+        return True
+    return len(group) <= _MAX_LETTER_PREFIX and (group.isupper() or fold(group) not in _NOT_A_PREFIX)
+
+
+def _counts_a_word(doc: Doc, group: Span, cued_after: set[int]) -> bool:
+    """A short group right before a word counts it ("2 copies", "3 hijos"), but not before
+    a word such as "y" or "and", nor before "is my passport"."""
+    if len(group.text) >= _MIN_GROUP_CHARS or group.end == len(doc) or group.end in cued_after:
+        return False
+    following = doc[group.end]
+    return following.is_alpha and following.norm_ not in _STOP_WORDS
+
+
+def _grouped_end(doc: Doc, start: int, taken: set[int], cued_after: set[int]) -> int:
+    """Like _glued_end, then further groups after single spaces ("g 123 4455", "ZX 44 55 667",
+    "EA 1234567") while each holds a digit; "A1234567 2 copies" stops before the 2."""
     end = _glued_end(doc, start, taken)
-    first = doc[start:end].text
-    if not (_has_digit(first) or first.isupper()):
+    if not _may_start_number(doc[start:end].text):
         return end
     while end < len(doc) and doc[end - 1].whitespace_ == " " and _is_number_part(doc, end, taken):
-        group_end = _glued_end(doc, end, taken)
-        group = doc[end:group_end].text
-        if not _has_digit(group) or len(group) < _MIN_GROUP_CHARS:
+        group = doc[end : _glued_end(doc, end, taken)]
+        if not _has_digit(group.text) or _counts_a_word(doc, group, cued_after):
             break
-        end = group_end
+        end = group.end
     return end
 
 
@@ -331,30 +426,54 @@ def _passport_number(text: str) -> str | None:
     return number
 
 
-def _passports(doc: Doc, matches: list[tuple[str, int, int]], taken: set[int]) -> list[Entity]:
-    """Passport numbers among the tokens no other field took. Those right after a cue
-    ("passport", "pasaporte", "nro.", "#") win over the rest; numbers after a phone or
-    identity-card cue, or after "+591", are left out. Groups separated by spaces are
-    read as one number after a cue or when they are the whole message."""
-    cued = {end for label, _, end in matches if label == _PASSPORT_CUE}
-    other = {end for label, _, end in matches if label == _OTHER_NUMBER_CUE}
+def _passports(
+    doc: Doc, matches: list[tuple[str, int, int]], taken: set[int], codes: set[int]
+) -> list[Entity]:
+    """Passport numbers among the tokens no other field took. Those next to a cue
+    ("passport", "pasaporte", "nro.", "#" before, "is my passport" after) win over the
+    rest; numbers after a phone or identity-card cue, or after "+591", are left out.
+    Groups separated by spaces are read as one number next to a cue (also after "is",
+    "es el") or when they are the whole message; only such a number may start with a
+    two-letter country code taken as a nationality, whose token is in `codes`."""
+    cues: dict[str, set[int]] = {_PASSPORT_CUE: set(), _JOINING_CUE: set(), _OTHER_NUMBER_CUE: set()}
+    cued_after: set[int] = set()
+    for label, start, end in matches:
+        if label == _PASSPORT_CUE_AFTER:
+            cued_after.add(start)
+        elif label in cues:
+            cues[label].add(end)
     words = [token.i for token in doc if not (token.is_punct or token.is_space)]
     found: dict[bool, list[Entity]] = {True: [], False: []}
     start = 0
     while start < len(doc):
-        if not _is_number_part(doc, start, taken):
+        is_code = start in codes
+        if not (is_code or _is_number_part(doc, start, taken)):
             start += 1
             continue
-        end = _spaced_end(doc, start, taken)
+        end = _grouped_end(doc, start, taken, cued_after)
+        named = start in cues[_PASSPORT_CUE] or end in cued_after
         whole_message = words[0] == start and words[-1] < end
-        if start not in cued and not whole_message:
+        if not (named or whole_message or start in cues[_JOINING_CUE]):
+            if is_code:
+                start += 1
+                continue
             end = _glued_end(doc, start, taken)
         number = _passport_number(doc[start:end].text)
         after_phone_prefix = start > 0 and doc[start - 1].text.startswith("+")
-        if number and start not in other and not after_phone_prefix:
-            found[start in cued].append(_entity(PASSPORT_NUMBER, doc[start:end], number))
+        if number and start not in cues[_OTHER_NUMBER_CUE] and not after_phone_prefix:
+            found[named].append(_entity(PASSPORT_NUMBER, doc[start:end], number))
         start = end
     return found[True] or found[False]
+
+
+def _country_codes(doc: Doc, places: list[Entity]) -> set[int]:
+    """The tokens of nationalities written as a two-letter code ("RD")."""
+    starts = {
+        place.start
+        for place in places
+        if place.entity == NATIONALITY and len(place.text) == 2 and place.text.isalpha()
+    }
+    return {token.i for token in doc if token.idx in starts}
 
 
 def extract_entities(text: str, language: str | None, *, today: date | None = None) -> list[Entity]:
@@ -373,7 +492,11 @@ def extract_entities(text: str, language: str | None, *, today: date | None = No
         for match_id, start, end in (*pipeline.matcher(doc), *pipeline.phrases(doc))
     ]
     taken: set[int] = set()
-    entities = _select(_dates(doc, matches, today), taken)
-    entities += _select(_places(doc, matches, pipeline.profile), taken)
-    entities += _passports(doc, matches, taken)
-    return sorted(entities, key=lambda entity: entity.start)
+    dates = _select(_dates(doc, matches, today), taken)
+    places = _select(
+        chain(_places(doc, matches, pipeline.profile), _misspelt_nationalities(doc, matches)), taken
+    )
+    passports = _passports(doc, matches, taken, _country_codes(doc, places))
+    # A country code a passport number starts with is no longer a nationality.
+    places = [place for place in places if not any(p.start <= place.start < p.end for p in passports)]
+    return sorted(dates + places + passports, key=lambda entity: entity.start)

@@ -171,6 +171,62 @@ def test_a_code_that_is_also_a_word_does_not_count_in_a_shouted_message() -> Non
 
 
 @pytest.mark.parametrize(
+    ("text", "value", "span"),
+    [
+        ("bolivain", "BOL", "bolivain"),
+        ("soy bolivano", "BOL", "bolivano"),
+        ("soy boliviamo", "BOL", "boliviamo"),
+        ("I'm brazillian", "BRA", "brazillian"),
+        ("soy peruvain", "PER", "peruvain"),
+        ("soy colombaino", "COL", "colombaino"),
+        ("mexicnaa", "MEX", "mexicnaa"),
+        ("SOY VENEZOLNA", "VEN", "VENEZOLNA"),
+        ("soy venzolano", "VEN", "venzolano"),
+        ("I'm Columbian", "COL", "Columbian"),
+        ("I am Australian", "AUS", "Australian"),  # a demonym the country index lacks
+        ("nacionalidad ecuatorana", "ECU", "ecuatorana"),
+        ("I am from the Domincan Republic", "DOM", "Domincan"),
+    ],
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_misspelt_nationality(language: str | None, text: str, value: str, span: str) -> None:
+    entity = only(text, NATIONALITY, language)
+    assert (entity.value, entity.text) == (value, span)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "soy de Mexicali",  # two edits from "mexicana"
+        "estuve en Colombo",  # two edits from "Colombia"
+        "vivo en la calle Bolívar",  # two edits from "Bolivia"
+        "austrlian",  # as near Austria as Australia
+        "el médico me atendió",  # one edit from "México", but a word
+        "por la gracia de Dios",
+        "I'm hungry",
+        "me llamo Georgina",
+        "quiero cantar",
+        "perus",  # under six letters nothing is forgiven
+        "obliviano",  # nor a wrong first letter
+        "spanich please",  # the bot's languages are no nationality
+        "englsh",
+    ],
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_words_that_are_not_misspelt_nationalities(language: str | None, text: str) -> None:
+    assert not [entity for entity in extract(text, language) if entity.entity == NATIONALITY]
+
+
+def test_a_misspelt_nationality_among_the_other_fields() -> None:
+    text = "mi pasaporte es el G 123 4455, soy bolivain y nací el 3 de mayo del 88"
+    assert fields(text) == {
+        (PASSPORT_NUMBER, "G1234455"),
+        (NATIONALITY, "BOL"),
+        (DATE_OF_BIRTH, "1988-05-03"),
+    }
+
+
+@pytest.mark.parametrize(
     ("text", "city", "span"),
     [
         ("La Paz", "La Paz", "La Paz"),
@@ -270,6 +326,123 @@ def test_without_a_cue_every_number_is_offered() -> None:
 
 def test_spaced_groups_stop_at_a_short_trailing_number() -> None:
     assert only("passport A1234567 2 copies", PASSPORT_NUMBER, "en").value == "A1234567"
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "span"),
+    [
+        ("mi pasaporte es el g 123 4455", "G1234455", "g 123 4455"),
+        ("passport: ZX 44 55 667", "ZX4455667", "ZX 44 55 667"),
+        ("my number is 12 34 567", "1234567", "12 34 567"),
+        ("número: 12 34 567", "1234567", "12 34 567"),
+        ("n° 55 66 778", "5566778", "55 66 778"),
+        ("pasaporte AB-12 34 567", "AB1234567", "AB-12 34 567"),
+        ("it's 12 34 567", "1234567", "12 34 567"),
+        ("es el 12 34 567", "1234567", "12 34 567"),
+        # A cue after the number.
+        ("4455 6677 is my passport", "44556677", "4455 6677"),
+        ("4455 6677, that's my passport", "44556677", "4455 6677"),
+        ("sp 1234 567 thats my passport", "SP1234567", "sp 1234 567"),
+        ("sp 1234 567 thats the passport", "SP1234567", "sp 1234 567"),
+        ("12 34 567 es mi pasaporte", "1234567", "12 34 567"),
+        ("PQ 12 3456 7 es mi pasaporte", "PQ1234567", "PQ 12 3456 7"),
+        # The whole message.
+        ("PQ 12 3456 7", "PQ1234567", "PQ 12 3456 7"),
+        ("zx 44 55 667.", "ZX4455667", "zx 44 55 667"),
+        # A short everyday word does not start the number.
+        ("so 1234 567 is my passport", "1234567", "1234 567"),
+        ("y 1234 567 es mi pasaporte", "1234567", "1234 567"),
+        ("passport number: ok 1234567", "1234567", "1234567"),
+        # A short last group before "y" / "and" still belongs to the number.
+        ("mi pasaporte es 12 34 56 7 y nací en Potosí", "1234567", "12 34 56 7"),
+        ("pasaporte 12 34 567 +591 7123 4567", "1234567", "12 34 567"),
+        ("pasaporte A1234567 3 hijos", "A1234567", "A1234567"),
+    ],
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_number_typed_in_groups(language: str | None, text: str, value: str, span: str) -> None:
+    entity = only(text, PASSPORT_NUMBER, language)
+    assert (entity.value, entity.text) == (value, span)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RD 1234567",
+        "RD-1234567",
+        "mi pasaporte es RD 1234567",
+        "RD 1234567 es mi pasaporte",
+        "passport RD 1234567",
+    ],
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_country_code_that_starts_a_passport_is_no_nationality(language: str | None, text: str) -> None:
+    assert fields(text, language) == {(PASSPORT_NUMBER, "RD1234567")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PE 55667788", {(PASSPORT_NUMBER, "PE55667788")}),
+        ("pasaporte PE 55667788", {(PASSPORT_NUMBER, "PE55667788")}),
+        # Without a cue, in a sentence, the code stays a nationality.
+        ("soy de RD 1234567", {(NATIONALITY, "DOM"), (PASSPORT_NUMBER, "1234567")}),
+        ("nacionalidad RD, pasaporte 1234567", {(NATIONALITY, "DOM"), (PASSPORT_NUMBER, "1234567")}),
+        ("RD", {(NATIONALITY, "DOM")}),
+        # Three letters are a nationality, not a prefix.
+        ("pasaporte BOL 1234567", {(NATIONALITY, "BOL"), (PASSPORT_NUMBER, "1234567")}),
+    ],
+)
+def test_country_codes_next_to_numbers(text: str, expected: set[tuple[str, str]]) -> None:
+    assert fields(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2-2-1999", {(DATE_OF_BIRTH, "1999-02-02")}),
+        ("12 05 90", {(DATE_OF_BIRTH, "1990-05-12")}),
+        ("pasaporte A1234567 12 05 90", {(PASSPORT_NUMBER, "A1234567"), (DATE_OF_BIRTH, "1990-05-12")}),
+        (
+            "mi pasaporte es 12 34 567 y nací el 2-2-1999",
+            {(PASSPORT_NUMBER, "1234567"), (DATE_OF_BIRTH, "1999-02-02")},
+        ),
+        (
+            "pasaporte ZX 44 55 667 05 03 1985",
+            {(PASSPORT_NUMBER, "ZX4455667"), (DATE_OF_BIRTH, "1985-03-05")},
+        ),
+        # Spaced numbers on no calendar are left to the passport.
+        ("my number is 12 34 5678", {(PASSPORT_NUMBER, "12345678")}),
+        # On the calendar but in the future: no date, and no passport either.
+        ("05 03 2030", set()),
+    ],
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_groups_do_not_swallow_a_date(
+    language: str | None, text: str, expected: set[tuple[str, str]]
+) -> None:
+    assert fields(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hola 12 34 567",  # no cue, not the whole message
+        "I have 2 kids and 3 dogs",
+        "tengo 12 34 años",
+        "my phone number is 12 34 567",
+        "mi número de celular es 7123 4567",
+        "+591 7123 4567",
+        "vivo en la calle 12 número 3",  # too short once joined
+    ],
+)
+def test_groups_that_are_not_passports(text: str) -> None:
+    assert not [entity for entity in extract(text) if entity.entity == PASSPORT_NUMBER]
+
+
+def test_a_number_after_is_does_not_win_over_one_after_a_passport_cue() -> None:
+    text = "my passport is A1234567 and my husband's is B7654321"
+    assert only(text, PASSPORT_NUMBER, "en").value == "A1234567"
 
 
 @pytest.mark.parametrize(
