@@ -312,10 +312,31 @@ def _dates(
             yield span, None
 
 
+# A country named as a place, not as someone's nationality: "the embassy in Bolivia",
+# "embajada de EEUU", "population of Bolivia", "en Bolivia" (but "born in Bolivia",
+# "nací en Bolivia" and "soy de Bolivia" stay nationalities), "translate it to French".
+_PLACE_HEADS = {
+    "embassy", "embajada", "consulate", "consulado", "population", "habitantes", "capital", "weather", "clima",
+}
+_PLACE_PREPOSITIONS = {"in", "en", "to", "into", "al"}
+_BIRTH_WORDS = {"born", "naci", "nacio", "nacido", "nacida", "nacimiento"}
+_LINK_WORDS = {"of", "de", "del", "the", "la", "el", "los", "in", "en"}
+
+
+def _names_a_place(span: Span) -> bool:
+    before = [token.norm_ for token in span.doc[max(0, span.start - 3) : span.start] if not token.is_punct]
+    if not before:
+        return False
+    heads = [word for word in before if word not in _LINK_WORDS]
+    if heads and heads[-1] in _PLACE_HEADS:
+        return True
+    return before[-1] in _PLACE_PREPOSITIONS and not _BIRTH_WORDS & set(before)
+
+
 def _named_nationality(span: Span) -> str | None:
     """Names as short as a code ("usa", "uk", "rd") count in capitals only: "usa" is also a Spanish verb."""
     folded = fold(span.text)
-    if folded in _LANGUAGE_NAMES or (len(folded) <= 3 and not span.text.isupper()):
+    if folded in _LANGUAGE_NAMES or (len(folded) <= 3 and not span.text.isupper()) or _names_a_place(span):
         return None
     return parse_nationality(span.text).value
 

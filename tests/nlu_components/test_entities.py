@@ -500,3 +500,32 @@ def test_nationality_patterns_come_from_the_country_index() -> None:
     assert all(parse_nationality(name).value == code for name, code in list(names.items())[:200])
     names["boliviana"] = "XXX"
     assert nationality_names()["boliviana"] == "BOL"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "web address of the embassy in bolivia",
+        "sitio de la embajada de eeuu",
+        "what's the population of bolivia",
+        "translate hello to french",
+        "traduce hola al frances",
+        "I live in Peru now",
+    ],
+)
+def test_a_country_named_as_a_place_is_no_nationality(text: str) -> None:
+    assert [e for e in extract_entities(text, None) if e.entity == "nationality"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("i was born in Bolivia", "BOL"),
+        ("naci en bolivia", "BOL"),
+        ("soy de Bolivia", "BOL"),
+        ("I am a Bolivian citizen", "BOL"),
+        ("soy peruana y vivo en Bolivia", "PER"),
+    ],
+)
+def test_a_country_of_origin_stays_a_nationality(text: str, code: str) -> None:
+    assert [e.value for e in extract_entities(text, None) if e.entity == "nationality"] == [code]
