@@ -33,7 +33,6 @@ from bot.registry import Applicant
 from bot.validation import Result, validate_date_of_birth, validate_nationality, validate_passport
 
 PERSONAL_FIELDS = ("passport_number", "date_of_birth", "date_alternative", "date_confirmed", "nationality")
-# What must be asked again when the person changes one field from the summary.
 # What the person may change inside each form, and the slots to ask again then.
 CHANGEABLE = {
     "applicant_form": {
