@@ -1,8 +1,10 @@
-"""Rasa NLU component that adds the entities of bot.nlu.entities to each message.
+"""Rasa NLU components: the entities of bot.nlu.entities, and a guard for messages
+without words.
 
-Use it in config.yml as `- name: bot.nlu.rasa_component.FieldEntityExtractor`.
-It needs no training and keeps the entities other extractors found. The message
-metadata's "language" (set by our channels) chooses the tokenizer.
+Use them in config.yml as `- name: bot.nlu.rasa_component.FieldEntityExtractor` and
+`- name: bot.nlu.rasa_component.WordlessMessageClassifier` (after the intent
+classifier). Neither needs training. The extractor keeps the entities other
+extractors found; the message metadata's "language" chooses its tokenizer.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
     METADATA,
+    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -70,3 +77,34 @@ def _as_rasa(entity: Entity) -> dict[str, Any]:
         ENTITY_ATTRIBUTE_CONFIDENCE_TYPE: 1.0,
         **entity.extra,
     }
+
+
+def has_words(text: str | None) -> bool:
+    """Whether `text` has at least one letter or digit."""
+    return any(character.isalnum() for character in text or "")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class WordlessMessageClassifier(GraphComponent):
+    """Gives a message with no letter or digit (empty, emoji, punctuation) the
+    `nlu_fallback` intent. DIET still predicts some intent for such a message, with
+    confidence, and "cancel" for an empty message would erase what the person gave.
+    As nlu_fallback, the form takes it as the (invalid) answer and says why."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> WordlessMessageClassifier:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not has_words(message.get(TEXT)):
+                fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
+                message.set(INTENT, fallback, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [fallback], add_to_output=True)
+        return messages

@@ -13,7 +13,7 @@ from rasa.shared.data import TrainingType
 from rasa.shared.nlu.constants import ENTITIES, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.rasa_component import FieldEntityExtractor
+from bot.nlu.rasa_component import FieldEntityExtractor, WordlessMessageClassifier
 
 NAME = "FieldEntityExtractor"
 
@@ -88,3 +88,23 @@ def test_config_yml_can_name_the_component() -> None:
     nodes = graph.predict_schema.nodes.values()
     assert [node.constructor_name for node in nodes if node.uses is FieldEntityExtractor] == ["load"]
     assert not [node for node in graph.train_schema.nodes.values() if node.uses is FieldEntityExtractor]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂", "¿¿?? !!", "<>"])
+def test_a_message_without_words_gets_the_fallback_intent(text: str) -> None:
+    message = Message(data={"text": text, "intent": {"name": "cancel", "confidence": 0.99}})
+
+    WordlessMessageClassifier().process([message])
+
+    assert message.get("intent") == {"name": "nlu_fallback", "confidence": 1.0}
+    assert message.get("intent_ranking") == [{"name": "nlu_fallback", "confidence": 1.0}]
+
+
+@pytest.mark.parametrize("text", ["cancel", "A1234567", "5/3/1985", "sí"])
+def test_a_message_with_words_keeps_its_intent(text: str) -> None:
+    intent = {"name": "cancel", "confidence": 0.99}
+    message = Message(data={"text": text, "intent": intent})
+
+    WordlessMessageClassifier().process([message])
+
+    assert message.get("intent") == intent
