@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.i18n import LANGUAGES, t
-from bot.language import detect_language
+from bot.language import detect_language, wants_language
 from bot.profile import EmbassyProfile, load_profile
 from bot.registry import Registry
 from bot.settings import Settings, load_settings
@@ -98,6 +98,10 @@ def resolve_language(tracker: Tracker, detect_switch: bool = True) -> LanguageCh
     text = (tracker.latest_message or {}).get("text") or ""
     if current in LANGUAGES:
         detected = detect_language(text)
+        # An explicit request ("en inglés porfa": Spanish words asking for English)
+        # was handled by the switch_language intent: the words must not undo it.
+        if wants_language(text) is not None:
+            detected = None
         if detect_switch and detected and detected != current and len(text.split()) >= SWITCH_MIN_WORDS:
             return LanguageChoice(detected, [SlotSet("language", detected)], switched=True)
         return LanguageChoice(current, [])

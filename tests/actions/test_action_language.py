@@ -23,6 +23,12 @@ def test_a_clear_sentence_in_the_other_language_switches(make_tracker):
     assert resolve_language(tracker) == LanguageChoice("es", [SlotSet("language", "es")], switched=True)
 
 
+@pytest.mark.parametrize("text", ["en ingles porfa", "háblame en inglés por favor", "no hablo español bien"])
+def test_an_explicit_request_is_not_undone_by_the_words_it_is_written_in(make_tracker, text):
+    # The switch_language slot mapping has already set the requested language.
+    assert resolve_language(make_tracker(text=text, slots={"language": "en"})) == LanguageChoice("en", [])
+
+
 @pytest.mark.parametrize("text", ["yes", "thank you", "A1234567 Bolivia", "5 March 1985"])
 def test_short_or_data_messages_never_switch(make_tracker, text):
     assert resolve_language(make_tracker(text=text, slots={"language": "es"})) == LanguageChoice("es", [])
