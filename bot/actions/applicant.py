@@ -218,7 +218,7 @@ class ActionChangeField(BotAction):
     action_name = "action_change_field"
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        form = (tracker.active_loop or {}).get("name")
+        form = tracker.active_loop_name
         changeable = CHANGEABLE.get(form)
         if not changeable:
             reply.say("change.unavailable")

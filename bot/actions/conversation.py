@@ -32,10 +32,6 @@ ANSWERS = {
 }
 
 
-def _in_flow(tracker: Tracker) -> bool:
-    return bool((tracker.active_loop or {}).get("name"))
-
-
 class ActionGreet(BotAction):
     """Says what the assistant is and does; the applicant form follows."""
 
@@ -66,7 +62,7 @@ class ActionAnswerQuestion(BotAction):
             "embassy": profile.display_name(language),
             "url": profile.page(language),
         }
-        buttons = [] if _in_flow(tracker) else reply.buttons(START_BUTTON)
+        buttons = [] if tracker.active_loop_name else reply.buttons(START_BUTTON)
         if intent == "ask_contact":
             reply.send(contact_text(reply), buttons)
         else:

@@ -156,7 +156,7 @@ PROMPTS: dict[str, Prompt] = {
 
 def repeat_pending_question(reply: Reply, tracker: Tracker) -> list[EventType] | None:
     """Asks again what the active form is waiting for; None when nothing is pending."""
-    if not (tracker.active_loop or {}).get("name"):
+    if not tracker.active_loop_name:
         return None
     prompt = PROMPTS.get(tracker.get_slot("requested_slot") or "")
     if prompt is None:
