@@ -39,11 +39,12 @@ Only the first `MAX_CHARS` characters are read, and neither function raises.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+from bot.validation import fold
 
 MAX_CHARS = 2000
 _STRONG = 2
@@ -192,8 +193,7 @@ def _head(text: str) -> str:
 
 def _fold(typed: str) -> str:
     """Lower case, no accents, no apostrophes: "Días" -> "dias", "I'm" -> "im"."""
-    decomposed = unicodedata.normalize("NFKD", re.sub(r"['’]", "", typed))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return fold(re.sub(r"['’]", "", typed))
 
 
 def _build_lexicon() -> dict[str, tuple[str, int]]:

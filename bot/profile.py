@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import yaml
 
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.settings import load_settings
+from bot.validation import fold
 
 
 class ProfileError(ValueError):
@@ -218,6 +218,4 @@ def _in_language(texts: dict[str, str], language: str) -> str:
 
 def _fold(text: str) -> str:
     """Lower case, accents removed, words of letters and digits joined by one space."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    unaccented = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.findall(r"[a-z0-9]+", unaccented))
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
