@@ -1,0 +1,143 @@
+"""What the messaging channels (WhatsApp, Telegram) share.
+
+- `conversation_id`: a keyed hash of the account (phone number, chat id), so that
+  the tracker store never holds the number in the clear.
+- `last_buttons` / `choose_button`: the buttons of the assistant's latest turn, read
+  back from the tracker, and which of them a reply such as "2" or "opción 2" picks.
+- `split_text`: long replies cut at sentence boundaries.
+- `post_with_retries`: an outbound API call that does not block the event loop and
+  retries a failed send a bounded number of times with back-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import re
+from typing import Any
+
+import aiohttp
+
+from bot.validation import fold
+
+logger = logging.getLogger(__name__)
+
+SEND_ATTEMPTS = 3
+FIRST_BACKOFF_S = 0.5
+SEND_TIMEOUT_S = 15.0
+
+
+def conversation_id(channel: str, account: str, secret: bytes) -> str:
+    """A stable id for one person on one channel that does not reveal the account."""
+    digest = hmac.new(secret, f"{channel}:{account}".encode(), hashlib.sha256).hexdigest()
+    return f"{channel}-{digest[:32]}"
+
+
+async def last_buttons(agent: Any, sender_id: str) -> list[dict[str, Any]]:
+    """The buttons the assistant sent in its latest turn (none once the person wrote)."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return []
+    try:
+        tracker = await store.retrieve(sender_id)
+    except Exception:  # noqa: BLE001 - a missing tracker just means no buttons
+        logger.warning("Could not read the conversation to map a button reply.")
+        return []
+    if tracker is None:
+        return []
+    for event in reversed(tracker.events):
+        if event.type_name == "user":
+            return []
+        if event.type_name == "bot":
+            buttons = (event.data or {}).get("buttons") or []
+            if buttons:
+                return [button for button in buttons if isinstance(button, dict)]
+    return []
+
+
+_CHOICE = re.compile(r"^\s*(?:(?:opcion|option|opc|op|no|num|numero|number|#)\s*\.?\s*)?#?(\d{1,2})\s*[.)]?\s*$")
+
+
+def choose_button(text: str, buttons: list[dict[str, Any]]) -> str | None:
+    """The payload of the button a reply picks by number ("2", "2.", "opción 2") or
+    by its exact title; None when the reply picks none."""
+    if not buttons:
+        return None
+    folded = fold(text).strip()
+    match = _CHOICE.match(folded)
+    if match:
+        index = int(match.group(1)) - 1
+        if 0 <= index < len(buttons):
+            return buttons[index].get("payload")
+        return None
+    for button in buttons:
+        if fold(str(button.get("title", ""))).strip() == folded:
+            return button.get("payload")
+    return None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut after a sentence or a line where
+    possible, else at a space, else anywhere."""
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(text):
+        if not sentence:
+            continue
+        candidate = f"{current} {sentence}" if current else sentence
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while len(sentence) > limit:
+            cut = sentence.rfind(" ", 0, limit + 1)
+            cut = cut if cut > 0 else limit
+            pieces.append(sentence[:cut].rstrip())
+            sentence = sentence[cut:].lstrip()
+        current = sentence
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+async def post_with_retries(
+    url: str,
+    *,
+    data: dict[str, str] | None = None,
+    json: dict[str, Any] | None = None,
+    auth: aiohttp.BasicAuth | None = None,
+    what: str = "message",
+    attempts: int = SEND_ATTEMPTS,
+    first_backoff_s: float = FIRST_BACKOFF_S,
+) -> dict[str, Any] | None:
+    """POSTs to an outbound API; retries connection errors, 429 and 5xx with
+    exponential back-off. Returns the decoded JSON answer, or None when every
+    attempt failed or the API refused the request (4xx). Never logs the content."""
+    timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_S)
+    delay = first_backoff_s
+    for attempt in range(1, attempts + 1):
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.post(url, data=data, json=json, auth=auth) as answer:
+                    if answer.status < 300:
+                        try:
+                            return await answer.json(content_type=None)
+                        except ValueError:
+                            return {}
+                    retryable = answer.status == 429 or answer.status >= 500
+                    logger.warning("Sending a %s failed with HTTP %s (attempt %s).", what, answer.status, attempt)
+                    if not retryable:
+                        return None
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            logger.warning("Sending a %s failed: %s (attempt %s).", what, type(error).__name__, attempt)
+        if attempt < attempts:
+            await asyncio.sleep(delay)
+            delay *= 2
+    logger.error("Gave up sending a %s after %s attempts.", what, attempts)
+    return None
