@@ -4,6 +4,8 @@
   the tracker store never holds the number in the clear.
 - `last_buttons` / `choose_button`: the buttons of the assistant's latest turn, read
   back from the tracker, and which of them a reply such as "2" or "opción 2" picks.
+- `conversation_language`: the language the conversation is in, for replies the
+  channel writes itself (an apology, a note about media).
 - `split_text`: long replies cut at sentence boundaries.
 - `post_with_retries`: an outbound API call that does not block the event loop and
   retries a failed send a bounded number of times with back-off.
@@ -20,6 +22,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.i18n import LANGUAGES
 from bot.validation import fold
 
 logger = logging.getLogger(__name__)
@@ -57,6 +60,16 @@ async def last_buttons(agent: Any, sender_id: str) -> list[dict[str, Any]]:
     return []
 
 
+async def conversation_language(agent: Any, sender_id: str) -> str | None:
+    """The `language` slot of the conversation, None when unknown or unreadable."""
+    try:
+        tracker = await agent.tracker_store.retrieve(sender_id)
+    except Exception:  # noqa: BLE001 - a reply must not depend on the tracker store
+        return None
+    language = tracker.get_slot("language") if tracker else None
+    return language if language in LANGUAGES else None
+
+
 _CHOICE = re.compile(r"^\s*(?:(?:opcion|option|opc|op|no|num|numero|number|#)\s*\.?\s*)?#?(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -78,31 +91,34 @@ def choose_button(text: str, buttons: list[dict[str, Any]]) -> str | None:
     return None
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+# Where a long text may be cut, best first: a line break, a sentence end, a space.
+_BREAKS = (re.compile(r"\n\s*"), re.compile(r"(?<=[.!?…])\s+"), re.compile(r"\s+"))
+
+
+def _cut_position(window: str, limit: int) -> int:
+    """Where to cut a text whose first `limit` + 1 characters are `window`: the
+    last break of the best kind in the second half, else exactly at `limit`."""
+    for pattern in _BREAKS:
+        starts = [match.start() for match in pattern.finditer(window) if match.start() > limit // 2]
+        if starts:
+            return starts[-1]
+    return limit
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """Pieces of at most `limit` characters, cut after a sentence or a line where
-    possible, else at a space, else anywhere."""
+    """Pieces of at most `limit` characters, in order, cut after a line or a
+    sentence where possible, else at a space, else anywhere. Each piece keeps its
+    own line breaks, so a numbered list stays a list."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
     pieces: list[str] = []
-    current = ""
-    for sentence in _SENTENCE_END.split(text):
-        if not sentence:
-            continue
-        candidate = f"{current} {sentence}" if current else sentence
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        while len(sentence) > limit:
-            cut = sentence.rfind(" ", 0, limit + 1)
-            cut = cut if cut > 0 else limit
-            pieces.append(sentence[:cut].rstrip())
-            sentence = sentence[cut:].lstrip()
-        current = sentence
-    if current:
-        pieces.append(current)
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = _cut_position(rest[: limit + 1], limit)
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
     return pieces
 
 
@@ -123,17 +139,19 @@ async def post_with_retries(
     delay = first_backoff_s
     for attempt in range(1, attempts + 1):
         try:
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.post(url, data=data, json=json, auth=auth) as answer:
-                    if answer.status < 300:
-                        try:
-                            return await answer.json(content_type=None)
-                        except ValueError:
-                            return {}
-                    retryable = answer.status == 429 or answer.status >= 500
-                    logger.warning("Sending a %s failed with HTTP %s (attempt %s).", what, answer.status, attempt)
-                    if not retryable:
-                        return None
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.post(url, data=data, json=json, auth=auth) as answer,
+            ):
+                if answer.status < 300:
+                    try:
+                        return await answer.json(content_type=None)
+                    except ValueError:
+                        return {}
+                retryable = answer.status == 429 or answer.status >= 500
+                logger.warning("Sending a %s failed with HTTP %s (attempt %s).", what, answer.status, attempt)
+                if not retryable:
+                    return None
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             logger.warning("Sending a %s failed: %s (attempt %s).", what, type(error).__name__, attempt)
         if attempt < attempts:

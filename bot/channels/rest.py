@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.common import conversation_language
 from bot.i18n import LANGUAGES, t
 
 logger = logging.getLogger(__name__)
@@ -53,15 +54,6 @@ def parse_body(body: Any) -> tuple[str, str, dict[str, Any]] | str:
     if language in LANGUAGES:
         metadata["language"] = language
     return sender, text[:MAX_MESSAGE_CHARS], metadata
-
-
-async def _conversation_language(request: Request, sender: str) -> str | None:
-    agent = getattr(request.app.ctx, "agent", None)
-    try:
-        tracker = await agent.tracker_store.retrieve(sender)
-    except Exception:  # noqa: BLE001 - the apology must not depend on the tracker store
-        return None
-    return tracker.get_slot("language") if tracker else None
 
 
 class RestInput(InputChannel):
@@ -102,9 +94,9 @@ class RestInput(InputChannel):
             except Exception:
                 logger.exception("Handling a REST message failed.")
             if not collector.messages:
-                language = await _conversation_language(request, sender) or metadata.get(
-                    "language"
-                )
+                language = await conversation_language(
+                    request.app.ctx.agent, sender
+                ) or metadata.get("language")
                 collector.messages.append(
                     {"recipient_id": sender, "text": t("system.unavailable", language)}
                 )
