@@ -1,0 +1,443 @@
+"""The Telegram channel without Rasa running: Update parsing on Telegram's real JSON
+shapes, the inline keyboard, the webhook's answers and replies (against the fake Bot
+API, with a stand-in for Rasa), and the `make telegram-webhook` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.slots import TextSlot
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.channels import telegram_webhook
+from bot.channels.common import conversation_id
+from bot.channels.telegram import (
+    MAX_CALLBACK_DATA_BYTES,
+    MAX_TEXT_CHARS,
+    Incoming,
+    InvalidUpdate,
+    TelegramConfig,
+    TelegramInput,
+    inline_keyboard,
+    language_from_code,
+    parse_update,
+    pressed_button,
+)
+from bot.i18n import t
+from tests.fakes import telegram as fake
+from tests.fakes.recorder import RecordingServer
+
+SECRET_KEY = b"unit-test-key"
+CHAT = 7_100_200_300
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [("es", "es"), ("es-419", "es"), ("ES_es", "es"), ("en", "en"), ("en-US", "en"), ("en-GB", "en"),
+     ("pt-BR", None), ("qu", None), ("", None), (None, None), (5, None)],
+)
+def test_language_code_becomes_our_language(code: Any, language: str | None) -> None:
+    assert language_from_code(code) == language
+
+
+LONG_PAYLOADS = [
+    {"title": "Santa Cruz de la Sierra", "payload": '/inform{"city": "Santa Cruz de la Sierra, Área Metropolitana"}'},
+    {"title": "Potosí", "payload": "/inform" + json.dumps({"city": "Potosí " * 20}, ensure_ascii=False)},
+    {"title": "Sí, 5 de marzo de 1985", "payload": "/affirm"},
+]
+
+
+def test_keyboard_callback_data_is_short_and_maps_back_to_each_button() -> None:
+    keyboard = inline_keyboard(LONG_PAYLOADS)["inline_keyboard"]
+    assert [row[0]["text"] for row in keyboard] == [button["title"] for button in LONG_PAYLOADS]
+    for row, button in zip(keyboard, LONG_PAYLOADS, strict=True):
+        data = row[0]["callback_data"]
+        assert 1 <= len(data.encode()) <= MAX_CALLBACK_DATA_BYTES
+        assert pressed_button(data, LONG_PAYLOADS) == button
+
+
+@pytest.mark.parametrize(
+    "data", ["", "nonsense", "0", ":0", "{key}:", "{key}:3", "{key}:-1", "{key}:x", "{other}:0"]
+)
+def test_callback_data_of_other_buttons_or_forged_is_no_button(data: str) -> None:
+    key = inline_keyboard(LONG_PAYLOADS)["inline_keyboard"][0][0]["callback_data"].split(":")[0]
+    other = inline_keyboard(LONG_PAYLOADS[:2])["inline_keyboard"][0][0]["callback_data"].split(":")[0]
+    assert pressed_button(data.format(key=key, other=other), LONG_PAYLOADS) is None
+
+
+def test_parses_a_text_message() -> None:
+    update = fake.text_update(CHAT, "Hola, ¿cómo envío mis documentos? 🙂", "es-419")
+    assert parse_update(update) == Incoming("text", CHAT, "es", text="Hola, ¿cómo envío mis documentos? 🙂")
+
+
+def test_a_long_text_is_cut_to_2000_characters() -> None:
+    incoming = parse_update(fake.text_update(CHAT, "a" * 5000))
+    assert incoming is not None and incoming.text == "a" * 2000
+
+
+@pytest.mark.parametrize(
+    ("typed", "text"),
+    [("/start", "/greet"), ("/start@courier_test_bot", "/greet"), ("/help", "help"),
+     ('/inform{"passport_number": "X1"}', 'inform{"passport_number": "X1"}'), ("/", "")],
+)
+def test_typed_commands_never_reach_rasa_as_intent_payloads(typed: str, text: str) -> None:
+    incoming = parse_update(fake.text_update(CHAT, typed, None))
+    assert incoming is not None and incoming.text == text and incoming.language is None
+
+
+def test_parses_a_button_press() -> None:
+    sent = {"message_id": 77, "from": fake.BOT_USER, "chat": fake.private_chat(CHAT), "date": 1700000000,
+            "text": "Have you registered before?",
+            "reply_markup": inline_keyboard(LONG_PAYLOADS)}
+    update = fake.callback_update(CHAT, "abc:1", sent, "en-US")
+    incoming = parse_update(update)
+    assert incoming == Incoming(
+        "button", CHAT, "en", text="abc:1", callback_id=update["callback_query"]["id"], message_id=77,
+        message_text="Have you registered before?",
+    )
+
+
+def test_a_press_on_a_message_too_old_to_read_still_names_the_chat() -> None:
+    inaccessible = {"chat": fake.private_chat(CHAT), "message_id": 12, "date": 0}
+    incoming = parse_update(fake.callback_update(CHAT, "abc:0", inaccessible))
+    assert incoming is not None and (incoming.chat_id, incoming.message_id, incoming.message_text) == (CHAT, 12, "")
+
+
+@pytest.mark.parametrize("content", [fake.STICKER, fake.PHOTO, fake.VOICE, fake.DOCUMENT], ids=lambda c: next(iter(c)))
+def test_media_messages_get_the_text_only_reply(content: dict) -> None:
+    assert parse_update(fake.message_update(CHAT, "es", **content)) == Incoming("media", CHAT, "es")
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        fake.edited_message_update(CHAT, "corrected text"),
+        fake.my_chat_member_update(CHAT),
+        fake.channel_post_update(-1001234567890, "news"),
+        {"update_id": 5, "message": {"message_id": 3, "date": 1700000000, "text": "hi all",
+                                      "chat": {"id": -100200, "title": "Family", "type": "group"},
+                                      "from": fake.user(CHAT, "es")}},
+        {"update_id": 6, "message": {"message_id": 4, "date": 1700000000, "chat": fake.private_chat(CHAT),
+                                      "pinned_message": {"message_id": 2, "date": 0, "chat": fake.private_chat(CHAT)}}},
+        {"update_id": 7, "poll_answer": {"poll_id": "1", "option_ids": [0], "user": fake.user(CHAT, "en")}},
+    ],
+    ids=["edited_message", "my_chat_member", "channel_post", "group_message", "service_message", "poll_answer"],
+)
+def test_updates_we_do_not_handle_are_ignored(update: dict) -> None:
+    assert parse_update(update) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [[1, 2], "text", {"message": {"text": "hi"}}, {"update_id": "1"}, {"update_id": True},
+     {"update_id": 1, "message": "hi"}, {"update_id": 1, "message": {"text": "hi"}},
+     {"update_id": 1, "message": {"chat": {"id": None, "type": "private"}, "text": "hi"}},
+     {"update_id": 1, "message": {"chat": fake.private_chat(CHAT), "text": 5}},
+     {"update_id": 1, "callback_query": {"from": fake.user(CHAT, "en"), "data": "x"}}],
+)
+def test_bodies_that_are_not_updates_are_rejected(body: Any) -> None:
+    with pytest.raises(InvalidUpdate):
+        parse_update(body)
+
+
+@pytest.mark.parametrize(
+    ("env", "configured"),
+    [({}, False), ({"TELEGRAM_BOT_TOKEN": fake.TOKEN}, False), ({"TELEGRAM_SECRET_TOKEN": fake.SECRET}, False),
+     ({"TELEGRAM_BOT_TOKEN": fake.TOKEN, "TELEGRAM_SECRET_TOKEN": fake.SECRET}, True)],
+)
+def test_the_channel_is_on_only_with_token_and_secret(env: dict, configured: bool) -> None:
+    config = TelegramConfig.from_env(env)
+    assert (config is not None) == configured
+    if config:
+        assert config.method_url("sendMessage") == f"https://api.telegram.org/bot{fake.TOKEN}/sendMessage"
+
+
+# --- the webhook, with the fake Bot API and a stand-in for Rasa -----------------------------------------
+
+
+class Store:
+    """Rasa's tracker store as the channel uses it."""
+
+    def __init__(self) -> None:
+        self.trackers: dict[str, DialogueStateTracker] = {}
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        return self.trackers.get(sender_id)
+
+    def put(self, sender_id: str, *events: Any) -> None:
+        slots = [TextSlot("language", mappings=[{}])]
+        self.trackers[sender_id] = DialogueStateTracker.from_events(sender_id, list(events), slots=slots)
+
+
+class Agent:
+    def __init__(self) -> None:
+        self.tracker_store = Store()
+
+
+class Rasa:
+    """Stands in for Rasa's handler: records messages and sends the scripted replies."""
+
+    def __init__(self, *replies: dict[str, Any]) -> None:
+        self.replies = list(replies)
+        self.received: list[UserMessage] = []
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.received.append(message)
+        for reply in self.replies:
+            await message.output_channel.send_response(message.sender_id, dict(reply))
+
+
+@pytest.fixture(scope="module")
+def bot_api() -> Iterator[RecordingServer]:
+    server = fake.fake_bot_api()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api(bot_api: RecordingServer) -> RecordingServer:
+    bot_api.clear()
+    return bot_api
+
+
+@pytest.fixture
+def channel(api: RecordingServer) -> TelegramInput:
+    return TelegramInput(TelegramConfig(fake.TOKEN, fake.SECRET, api.url), SECRET_KEY)
+
+
+def post(channel: TelegramInput, body: Any, rasa: Rasa, agent: Agent | None = None,
+         secret: str = fake.SECRET) -> tuple[int, dict]:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return asyncio.run(channel.respond(secret, raw, agent or Agent(), rasa))
+
+
+def calls(api: RecordingServer) -> list[tuple[str, dict]]:
+    return [(fake.method_of(request), request.body) for request in api.requests]
+
+
+SENDER = conversation_id("telegram", str(CHAT), SECRET_KEY)
+
+
+def test_not_configured_is_404_and_calls_nothing(api: RecordingServer) -> None:
+    rasa = Rasa({"text": "hi"})
+    status, body = post(TelegramInput(None, SECRET_KEY), fake.text_update(CHAT, "hello"), rasa)
+    assert (status, body) == (404, {"error": "channel not configured"})
+    assert rasa.received == [] and api.requests == []
+
+
+@pytest.mark.parametrize(
+    ("secret", "body", "status"),
+    [("", fake.text_update(CHAT, "hi"), 403), ("wrong", fake.text_update(CHAT, "hi"), 403),
+     (fake.SECRET[:-1], fake.text_update(CHAT, "hi"), 403), (fake.SECRET, b"{not json", 400),
+     (fake.SECRET, b"\xff\xfe", 400), (fake.SECRET, b"[" * 50_000, 400), (fake.SECRET, {"hello": 1}, 400),
+     (fake.SECRET, b" " * 300_000, 413)],
+    ids=["no secret", "wrong secret", "prefix of the secret", "broken JSON", "not UTF-8", "deep nesting",
+         "not an Update", "oversized"],
+)
+def test_refused_requests_reach_neither_rasa_nor_telegram(
+    channel: TelegramInput, api: RecordingServer, secret: str, body: Any, status: int
+) -> None:
+    rasa = Rasa({"text": "hi"})
+    assert post(channel, body, rasa, secret=secret)[0] == status
+    assert rasa.received == [] and api.requests == []
+
+
+def test_a_text_reaches_rasa_under_a_hashed_id_with_the_language(channel: TelegramInput, api: RecordingServer) -> None:
+    rasa = Rasa({"text": "Have you registered before?",
+                 "buttons": [{"title": "Yes", "payload": "/already_registered"}]})
+    assert post(channel, fake.text_update(CHAT, "hello", "en-GB"), rasa) == (200, {"ok": True})
+    (message,) = rasa.received
+    assert (message.text, message.sender_id, message.metadata, message.input_channel) == (
+        "hello", SENDER, {"language": "en"}, "telegram")
+    assert str(CHAT) not in message.sender_id
+    ((method, body),) = calls(api)
+    assert method == "sendMessage" and body["chat_id"] == CHAT and body["text"] == "Have you registered before?"
+    assert body["reply_markup"] == inline_keyboard([{"title": "Yes", "payload": "/already_registered"}])
+
+
+def test_the_same_update_delivered_twice_is_handled_once(channel: TelegramInput, api: RecordingServer) -> None:
+    rasa = Rasa({"text": "hi"})
+    update = fake.text_update(CHAT, "hello")
+    assert post(channel, update, rasa)[0] == post(channel, update, rasa)[0] == 200
+    assert len(rasa.received) == 1 and len(api.requests) == 1
+
+
+def test_a_long_reply_is_split_with_the_keyboard_on_the_last_piece(channel: TelegramInput, api: RecordingServer) -> None:
+    text = " ".join(f"Sentence number {n} of a very long answer." for n in range(400))
+    buttons = [{"title": "OK", "payload": "/affirm"}]
+    post(channel, fake.text_update(CHAT, "hello"), Rasa({"text": text, "buttons": buttons}))
+    sent = [body for method, body in calls(api) if method == "sendMessage"]
+    assert len(sent) == -(-len(text) // MAX_TEXT_CHARS) and all(len(b["text"]) <= MAX_TEXT_CHARS for b in sent)
+    assert " ".join(b["text"] for b in sent) == text
+    assert [("reply_markup" in b) for b in sent] == [False] * (len(sent) - 1) + [True]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_no_reply_from_rasa_gets_the_apology(channel: TelegramInput, api: RecordingServer, language: str) -> None:
+    post(channel, fake.text_update(CHAT, "hola", language), Rasa())
+    assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": t("system.unavailable", language)})]
+
+
+def test_a_failing_rasa_gets_the_apology_in_the_conversation_language(
+    channel: TelegramInput, api: RecordingServer
+) -> None:
+    class Broken(Rasa):
+        async def __call__(self, message: UserMessage) -> None:
+            raise RuntimeError("action server down")
+
+    agent = Agent()
+    agent.tracker_store.put(SENDER, SlotSet("language", "es"))
+    assert post(channel, fake.text_update(CHAT, "hello", "en"), Broken(), agent)[0] == 200
+    assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": t("system.unavailable", "es")})]
+
+
+@pytest.mark.parametrize("content", [fake.STICKER, fake.PHOTO, fake.VOICE, fake.DOCUMENT], ids=lambda c: next(iter(c)))
+def test_media_gets_a_polite_reply_and_never_reaches_rasa(
+    channel: TelegramInput, api: RecordingServer, content: dict
+) -> None:
+    rasa = Rasa({"text": "hi"})
+    assert post(channel, fake.message_update(CHAT, "es", **content), rasa)[0] == 200
+    assert rasa.received == []
+    assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": t("telegram.text_only", "es")})]
+
+
+BUTTONS = [{"title": "Yes, I registered", "payload": "/already_registered"},
+           {"title": "No, first time", "payload": "/not_registered"}]
+
+
+def keyboard_message(buttons: list[dict], text: str = "Have you registered before?") -> dict:
+    return {"message_id": 501, "from": fake.BOT_USER, "chat": fake.private_chat(CHAT), "date": 1700000000,
+            "text": text, "reply_markup": inline_keyboard(buttons)}
+
+
+def press(index: int, buttons: list[dict], message: dict) -> dict:
+    return fake.callback_update(CHAT, message["reply_markup"]["inline_keyboard"][index][0]["callback_data"], message)
+
+
+def agent_after(buttons: list[dict]) -> Agent:
+    agent = Agent()
+    agent.tracker_store.put(SENDER, UserUttered("hello"), BotUttered("Have you registered before?",
+                                                                      data={"buttons": buttons}))
+    return agent
+
+
+def test_a_press_is_answered_shown_as_the_choice_and_sent_as_the_payload(
+    channel: TelegramInput, api: RecordingServer
+) -> None:
+    rasa = Rasa({"text": "What is your passport number?"})
+    message = keyboard_message(BUTTONS)
+    update = press(1, BUTTONS, message)
+    assert post(channel, update, rasa, agent_after(BUTTONS))[0] == 200
+    assert [m.text for m in rasa.received] == ["/not_registered"]
+    assert calls(api) == [
+        ("answerCallbackQuery", {"callback_query_id": update["callback_query"]["id"]}),
+        ("editMessageText", {"chat_id": CHAT, "message_id": 501,
+                             "text": "Have you registered before?\n\n» No, first time"}),
+        ("sendMessage", {"chat_id": CHAT, "text": "What is your passport number?"}),
+    ]
+
+
+def test_a_press_on_a_message_that_cannot_be_edited_sends_the_choice(
+    channel: TelegramInput, api: RecordingServer
+) -> None:
+    update = press(0, BUTTONS, keyboard_message(BUTTONS))
+    del update["callback_query"]["message"]["text"]
+    post(channel, update, Rasa({"text": "Passport?"}), agent_after(BUTTONS))
+    assert calls(api)[1] == ("sendMessage", {"chat_id": CHAT, "text": "» Yes, I registered"})
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_press_on_an_earlier_prompt_gets_a_polite_reply(
+    channel: TelegramInput, api: RecordingServer, language: str
+) -> None:
+    rasa = Rasa({"text": "hi"})
+    earlier = [{"title": "English", "payload": '/switch_language{"language": "en"}'}]
+    update = fake.callback_update(CHAT, keyboard_message(earlier)["reply_markup"]["inline_keyboard"][0][0][
+        "callback_data"], keyboard_message(earlier), language)
+    assert post(channel, update, rasa, agent_after(BUTTONS))[0] == 200
+    assert rasa.received == []
+    assert calls(api) == [
+        ("answerCallbackQuery", {"callback_query_id": update["callback_query"]["id"]}),
+        ("editMessageReplyMarkup", {"chat_id": CHAT, "message_id": 501, "reply_markup": {"inline_keyboard": []}}),
+        ("sendMessage", {"chat_id": CHAT, "text": t("telegram.stale_button", language)}),
+    ]
+
+
+def test_a_failing_bot_api_is_retried_and_never_breaks_the_webhook(
+    channel: TelegramInput, api: RecordingServer
+) -> None:
+    api.fail_next(500, 500)
+    assert post(channel, fake.text_update(CHAT, "hello"), Rasa({"text": "Hello!"}))[0] == 200
+    assert [fake.method_of(r) for r in api.requests] == ["sendMessage"] * 3
+    api.clear()
+    api.fail_next(*[500] * 3)
+    assert post(channel, fake.text_update(CHAT, "again"), Rasa({"text": "Hello!"}))[0] == 200
+    assert len(api.requests) == 3
+
+
+# --- make telegram-webhook ------------------------------------------------------------------------------
+
+WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
+
+
+def webhook_env(api: RecordingServer, **changes: str) -> dict[str, str]:
+    env = {"TELEGRAM_BOT_TOKEN": fake.TOKEN, "TELEGRAM_SECRET_TOKEN": fake.SECRET,
+           "TELEGRAM_API_BASE": api.url, "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL}
+    env.update(changes)
+    return {name: value for name, value in env.items() if value}
+
+
+def test_the_webhook_command_registers_url_secret_and_update_types(
+    api: RecordingServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert telegram_webhook.main([], webhook_env(api)) == 0
+    ((method, body),) = calls(api)
+    assert api.requests[0].path == f"/bot{fake.TOKEN}/setWebhook"
+    assert (method, body) == ("setWebhook", {"url": WEBHOOK_URL, "secret_token": fake.SECRET,
+                                             "allowed_updates": ["message", "callback_query"]})
+    out = capsys.readouterr()
+    assert "Webhook was set" in out.out and fake.TOKEN not in out.out + out.err
+
+
+@pytest.mark.parametrize(("command", "method"), [("info", "getWebhookInfo"), ("delete", "deleteWebhook")])
+def test_the_webhook_command_shows_and_removes(api: RecordingServer, command: str, method: str) -> None:
+    assert telegram_webhook.main([command], webhook_env(api, TELEGRAM_WEBHOOK_URL="")) == 0
+    assert [m for m, _ in calls(api)] == [method]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set"),
+     ({"TELEGRAM_SECRET_TOKEN": ""}, "TELEGRAM_SECRET_TOKEN is not set"),
+     ({"TELEGRAM_WEBHOOK_URL": ""}, "TELEGRAM_WEBHOOK_URL is not set"),
+     ({"TELEGRAM_WEBHOOK_URL": "http://bot.example.org/webhooks/telegram/webhook"}, "https://"),
+     ({"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/"}, "must end with /webhooks/telegram/webhook"),
+     ({"TELEGRAM_SECRET_TOKEN": "has spaces and ü"}, "may only hold")],
+)
+def test_the_webhook_command_explains_what_is_missing(
+    api: RecordingServer, capsys: pytest.CaptureFixture[str], changes: dict, message: str
+) -> None:
+    assert telegram_webhook.main([], webhook_env(api, **changes)) == 1
+    assert message in capsys.readouterr().err
+    assert api.requests == []
+
+
+def test_the_webhook_command_reports_a_refusal(api: RecordingServer, capsys: pytest.CaptureFixture[str]) -> None:
+    api.fail_next(400)
+    assert telegram_webhook.main([], webhook_env(api)) == 1
+    assert "Telegram refused" in capsys.readouterr().err
+
+
+def test_the_webhook_command_without_a_reachable_api_does_not_print_the_token(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": fake.TOKEN, "TELEGRAM_API_BASE": "http://127.0.0.1:9"}
+    assert telegram_webhook.main(["info"], env) == 1
+    err = capsys.readouterr().err
+    assert "could not reach the Bot API" in err and fake.TOKEN not in err
