@@ -48,6 +48,12 @@ test: lint validate test-unit test-stories test-e2e
 eval: $(MODEL)
 	$(PY) scripts/eval_nlu.py
 
+# Registers the Telegram webhook: needs TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN and
+# TELEGRAM_WEBHOOK_URL (see the README).
+.PHONY: telegram-webhook
+telegram-webhook: $(INSTALLED)
+	@$(PY) -m bot.channels.telegram_webhook
+
 # Regenerates requirements.lock from requirements.in in a throw-away venv (one pip call).
 lock:
 	@PY310=$$(scripts/find-python310.sh) || exit 1; rm -rf /tmp/lock-venv; \

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +32,7 @@ from bot.channels.telegram import (
     pressed_button,
 )
 from bot.i18n import t
+from bot.settings import PROJECT_ROOT
 from tests.fakes import telegram as fake
 from tests.fakes.recorder import RecordingServer
 
@@ -413,9 +416,9 @@ def test_the_webhook_command_shows_and_removes(api: RecordingServer, command: st
 
 @pytest.mark.parametrize(
     ("changes", "message"),
-    [({"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set"),
-     ({"TELEGRAM_SECRET_TOKEN": ""}, "TELEGRAM_SECRET_TOKEN is not set"),
-     ({"TELEGRAM_WEBHOOK_URL": ""}, "TELEGRAM_WEBHOOK_URL is not set"),
+    [({"TELEGRAM_BOT_TOKEN": ""}, "are not set: TELEGRAM_BOT_TOKEN (the token BotFather gave you)."),
+     ({"TELEGRAM_SECRET_TOKEN": ""}, "are not set: TELEGRAM_SECRET_TOKEN"),
+     ({"TELEGRAM_WEBHOOK_URL": "", "TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN (the token BotFather gave you); TELEGRAM_WEBHOOK_URL"),
      ({"TELEGRAM_WEBHOOK_URL": "http://bot.example.org/webhooks/telegram/webhook"}, "https://"),
      ({"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/"}, "must end with /webhooks/telegram/webhook"),
      ({"TELEGRAM_SECRET_TOKEN": "has spaces and ü"}, "may only hold")],
@@ -441,3 +444,11 @@ def test_the_webhook_command_without_a_reachable_api_does_not_print_the_token(
     assert telegram_webhook.main(["info"], env) == 1
     err = capsys.readouterr().err
     assert "could not reach the Bot API" in err and fake.TOKEN not in err
+
+
+def test_make_telegram_webhook_runs_the_command(api: RecordingServer) -> None:
+    env = {**os.environ, **webhook_env(api)}
+    done = subprocess.run(["make", "--no-print-directory", "telegram-webhook"], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert [m for m, _ in calls(api)] == ["setWebhook"]

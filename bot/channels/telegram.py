@@ -54,12 +54,12 @@ from bot.channels.common import (
     split_text,
 )
 from bot.channels.rest import MAX_BODY_BYTES, MAX_MESSAGE_CHARS
+from bot.channels.telegram_webhook import DEFAULT_API_BASE
 from bot.i18n import LANGUAGES, t
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_BASE = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_TEXT_CHARS = 4096
 MAX_CALLBACK_DATA_BYTES = 64

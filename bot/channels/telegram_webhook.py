@@ -19,8 +19,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
-from bot.channels.telegram import DEFAULT_API_BASE
-
+DEFAULT_API_BASE = "https://api.telegram.org"
 ALLOWED_UPDATES = ["message", "callback_query"]
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
 # Telegram's rule for secret_token.
@@ -32,16 +31,24 @@ class SetupError(Exception):
     """The environment does not allow the command to run."""
 
 
-def _required(env: Mapping[str, str], name: str, why: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise SetupError(f"{name} is not set: {why}")
-    return value
+NEEDED = {
+    "TELEGRAM_BOT_TOKEN": "the token BotFather gave you",
+    "TELEGRAM_SECRET_TOKEN": "a secret you choose: letters, digits, _ and -",
+    "TELEGRAM_WEBHOOK_URL": f"the public HTTPS address of {WEBHOOK_PATH}",
+}
+
+
+def _required(env: Mapping[str, str], *names: str) -> list[str]:
+    """The values of `names`; a SetupError naming every one that is not set."""
+    missing = [name for name in names if not env.get(name, "").strip()]
+    if missing:
+        raise SetupError("these environment variables are not set: " + "; ".join(f"{name} ({NEEDED[name]})" for name in missing) + ".")
+    return [env[name].strip() for name in names]
 
 
 def call(env: Mapping[str, str], method: str, fields: dict[str, Any]) -> dict[str, Any]:
     """One Bot API call; Telegram's JSON answer, also for its 4xx answers."""
-    token = _required(env, "TELEGRAM_BOT_TOKEN", "the token BotFather gave you.")
+    (token,) = _required(env, "TELEGRAM_BOT_TOKEN")
     base = (env.get("TELEGRAM_API_BASE") or DEFAULT_API_BASE).strip().rstrip("/")
     request = urllib.request.Request(
         f"{base}/bot{token}/{method}",
@@ -63,8 +70,7 @@ def call(env: Mapping[str, str], method: str, fields: dict[str, Any]) -> dict[st
 
 
 def set_webhook(env: Mapping[str, str]) -> dict[str, Any]:
-    url = _required(env, "TELEGRAM_WEBHOOK_URL", f"the public HTTPS address of {WEBHOOK_PATH}.")
-    secret = _required(env, "TELEGRAM_SECRET_TOKEN", "choose a secret (letters, digits, _ and -).")
+    _, secret, url = _required(env, *NEEDED)
     if not url.startswith("https://"):
         raise SetupError("TELEGRAM_WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks).")
     if not url.rstrip("/").endswith(WEBHOOK_PATH):
