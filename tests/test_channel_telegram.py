@@ -56,22 +56,30 @@ LONG_PAYLOADS = [
 ]
 
 
+PROMPT = "Choose the city where your documents come back."
+
+
 def test_keyboard_callback_data_is_short_and_maps_back_to_each_button() -> None:
-    keyboard = inline_keyboard(LONG_PAYLOADS)["inline_keyboard"]
+    keyboard = inline_keyboard(PROMPT, LONG_PAYLOADS)["inline_keyboard"]
     assert [row[0]["text"] for row in keyboard] == [button["title"] for button in LONG_PAYLOADS]
     for row, button in zip(keyboard, LONG_PAYLOADS, strict=True):
         data = row[0]["callback_data"]
         assert 1 <= len(data.encode()) <= MAX_CALLBACK_DATA_BYTES
-        assert pressed_button(data, LONG_PAYLOADS) == button
+        assert pressed_button(data, PROMPT, LONG_PAYLOADS) == button
+
+
+def key_of(text: str, buttons: list[dict]) -> str:
+    return inline_keyboard(text, buttons)["inline_keyboard"][0][0]["callback_data"].split(":")[0]
 
 
 @pytest.mark.parametrize(
-    "data", ["", "nonsense", "0", ":0", "{key}:", "{key}:3", "{key}:-1", "{key}:x", "{other}:0"]
+    "data",
+    ["", "nonsense", "0", ":0", "{key}:", "{key}:3", "{key}:-1", "{key}:x", "{other_buttons}:0", "{other_text}:0"],
 )
-def test_callback_data_of_other_buttons_or_forged_is_no_button(data: str) -> None:
-    key = inline_keyboard(LONG_PAYLOADS)["inline_keyboard"][0][0]["callback_data"].split(":")[0]
-    other = inline_keyboard(LONG_PAYLOADS[:2])["inline_keyboard"][0][0]["callback_data"].split(":")[0]
-    assert pressed_button(data.format(key=key, other=other), LONG_PAYLOADS) is None
+def test_callback_data_of_another_prompt_or_forged_is_no_button(data: str) -> None:
+    keys = {"key": key_of(PROMPT, LONG_PAYLOADS), "other_buttons": key_of(PROMPT, LONG_PAYLOADS[:2]),
+            "other_text": key_of("An earlier summary: passport X1234567", LONG_PAYLOADS)}
+    assert pressed_button(data.format(**keys), PROMPT, LONG_PAYLOADS) is None
 
 
 def test_parses_a_text_message() -> None:
@@ -97,7 +105,7 @@ def test_typed_commands_never_reach_rasa_as_intent_payloads(typed: str, text: st
 def test_parses_a_button_press() -> None:
     sent = {"message_id": 77, "from": fake.BOT_USER, "chat": fake.private_chat(CHAT), "date": 1700000000,
             "text": "Have you registered before?",
-            "reply_markup": inline_keyboard(LONG_PAYLOADS)}
+            "reply_markup": inline_keyboard(PROMPT, LONG_PAYLOADS)}
     update = fake.callback_update(CHAT, "abc:1", sent, "en-US")
     incoming = parse_update(update)
     assert incoming == Incoming(
@@ -261,7 +269,8 @@ def test_a_text_reaches_rasa_under_a_hashed_id_with_the_language(channel: Telegr
     assert str(CHAT) not in message.sender_id
     ((method, body),) = calls(api)
     assert method == "sendMessage" and body["chat_id"] == CHAT and body["text"] == "Have you registered before?"
-    assert body["reply_markup"] == inline_keyboard([{"title": "Yes", "payload": "/already_registered"}])
+    assert body["reply_markup"] == inline_keyboard("Have you registered before?",
+                                                   [{"title": "Yes", "payload": "/already_registered"}])
 
 
 def test_the_same_update_delivered_twice_is_handled_once(channel: TelegramInput, api: RecordingServer) -> None:
@@ -312,21 +321,22 @@ def test_media_gets_a_polite_reply_and_never_reaches_rasa(
 
 BUTTONS = [{"title": "Yes, I registered", "payload": "/already_registered"},
            {"title": "No, first time", "payload": "/not_registered"}]
+QUESTION = "Have you registered before?"
 
 
-def keyboard_message(buttons: list[dict], text: str = "Have you registered before?") -> dict:
+def keyboard_message(buttons: list[dict], text: str = QUESTION) -> dict:
     return {"message_id": 501, "from": fake.BOT_USER, "chat": fake.private_chat(CHAT), "date": 1700000000,
-            "text": text, "reply_markup": inline_keyboard(buttons)}
+            "text": text, "reply_markup": inline_keyboard(text, buttons)}
 
 
-def press(index: int, buttons: list[dict], message: dict) -> dict:
-    return fake.callback_update(CHAT, message["reply_markup"]["inline_keyboard"][index][0]["callback_data"], message)
+def press(index: int, message: dict, language_code: str = "en") -> dict:
+    data = message["reply_markup"]["inline_keyboard"][index][0]["callback_data"]
+    return fake.callback_update(CHAT, data, message, language_code)
 
 
 def agent_after(buttons: list[dict]) -> Agent:
     agent = Agent()
-    agent.tracker_store.put(SENDER, UserUttered("hello"), BotUttered("Have you registered before?",
-                                                                      data={"buttons": buttons}))
+    agent.tracker_store.put(SENDER, UserUttered("hello"), BotUttered(QUESTION, data={"buttons": buttons}))
     return agent
 
 
@@ -334,14 +344,12 @@ def test_a_press_is_answered_shown_as_the_choice_and_sent_as_the_payload(
     channel: TelegramInput, api: RecordingServer
 ) -> None:
     rasa = Rasa({"text": "What is your passport number?"})
-    message = keyboard_message(BUTTONS)
-    update = press(1, BUTTONS, message)
+    update = press(1, keyboard_message(BUTTONS))
     assert post(channel, update, rasa, agent_after(BUTTONS))[0] == 200
     assert [m.text for m in rasa.received] == ["/not_registered"]
     assert calls(api) == [
         ("answerCallbackQuery", {"callback_query_id": update["callback_query"]["id"]}),
-        ("editMessageText", {"chat_id": CHAT, "message_id": 501,
-                             "text": "Have you registered before?\n\n» No, first time"}),
+        ("editMessageText", {"chat_id": CHAT, "message_id": 501, "text": f"{QUESTION}\n\n» No, first time"}),
         ("sendMessage", {"chat_id": CHAT, "text": "What is your passport number?"}),
     ]
 
@@ -349,20 +357,24 @@ def test_a_press_is_answered_shown_as_the_choice_and_sent_as_the_payload(
 def test_a_press_on_a_message_that_cannot_be_edited_sends_the_choice(
     channel: TelegramInput, api: RecordingServer
 ) -> None:
-    update = press(0, BUTTONS, keyboard_message(BUTTONS))
+    update = press(0, keyboard_message(BUTTONS))
     del update["callback_query"]["message"]["text"]
     post(channel, update, Rasa({"text": "Passport?"}), agent_after(BUTTONS))
     assert calls(api)[1] == ("sendMessage", {"chat_id": CHAT, "text": "» Yes, I registered"})
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize(
+    "earlier",
+    [keyboard_message([{"title": "English", "payload": '/switch_language{"language": "en"}'}]),
+     keyboard_message(BUTTONS, "An earlier question with the same buttons")],
+    ids=["other buttons", "same buttons, earlier text"],
+)
 def test_a_press_on_an_earlier_prompt_gets_a_polite_reply(
-    channel: TelegramInput, api: RecordingServer, language: str
+    channel: TelegramInput, api: RecordingServer, language: str, earlier: dict
 ) -> None:
     rasa = Rasa({"text": "hi"})
-    earlier = [{"title": "English", "payload": '/switch_language{"language": "en"}'}]
-    update = fake.callback_update(CHAT, keyboard_message(earlier)["reply_markup"]["inline_keyboard"][0][0][
-        "callback_data"], keyboard_message(earlier), language)
+    update = press(0, earlier, language)
     assert post(channel, update, rasa, agent_after(BUTTONS))[0] == 200
     assert rasa.received == []
     assert calls(api) == [

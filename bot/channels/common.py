@@ -3,7 +3,8 @@
 - `conversation_id`: a keyed hash of the account (phone number, chat id), so that
   the tracker store never holds the number in the clear.
 - `last_buttons` / `choose_button`: the buttons of the assistant's latest turn, read
-  back from the tracker, and which of them a reply such as "2" or "opción 2" picks.
+  back from the tracker, and which of them a reply such as "2" or "opción 2" picks;
+  `last_prompt` adds the text they came with.
 - `conversation_language`: the language the conversation is in, for replies the
   channel writes itself (an apology, a note about media).
 - `split_text`: long replies cut at sentence boundaries.
@@ -38,26 +39,32 @@ def conversation_id(channel: str, account: str, secret: bytes) -> str:
     return f"{channel}-{digest[:32]}"
 
 
-async def last_buttons(agent: Any, sender_id: str) -> list[dict[str, Any]]:
-    """The buttons the assistant sent in its latest turn (none once the person wrote)."""
+async def last_prompt(agent: Any, sender_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The text and buttons of the assistant's latest message with buttons in its
+    latest turn; ("", []) once the person wrote."""
     store = getattr(agent, "tracker_store", None)
     if store is None:
-        return []
+        return "", []
     try:
         tracker = await store.retrieve(sender_id)
     except Exception:  # noqa: BLE001 - a missing tracker just means no buttons
         logger.warning("Could not read the conversation to map a button reply.")
-        return []
+        return "", []
     if tracker is None:
-        return []
+        return "", []
     for event in reversed(tracker.events):
         if event.type_name == "user":
-            return []
+            return "", []
         if event.type_name == "bot":
             buttons = (event.data or {}).get("buttons") or []
             if buttons:
-                return [button for button in buttons if isinstance(button, dict)]
-    return []
+                return event.text or "", [button for button in buttons if isinstance(button, dict)]
+    return "", []
+
+
+async def last_buttons(agent: Any, sender_id: str) -> list[dict[str, Any]]:
+    """The buttons the assistant sent in its latest turn (none once the person wrote)."""
+    return (await last_prompt(agent, sender_id))[1]
 
 
 async def conversation_language(agent: Any, sender_id: str) -> str | None:

@@ -14,7 +14,7 @@ secret-token header and ignores the person's `language_code`. This one:
   messages, channel posts, membership changes and group chats are ignored;
 - passes `from.language_code` ("es", "es-419", "en-US") on as `metadata.language`;
 - renders buttons as an inline keyboard whose callback_data is a short key (a hash
-  of the prompt plus the button's index), not the Rasa payload, which may be longer
+  of the prompt's text and buttons, plus the button's index), not the Rasa payload, which may be longer
   than Telegram's 64 bytes. A press is mapped back through the buttons of the latest
   turn in the tracker; every press is answered with answerCallbackQuery, the pressed
   message loses its keyboard and shows "» <title>" as the person's choice, and a
@@ -49,7 +49,7 @@ from sanic.response import HTTPResponse
 from bot.channels.common import (
     conversation_id,
     conversation_language,
-    last_buttons,
+    last_prompt,
     post_with_retries,
     split_text,
 )
@@ -100,15 +100,17 @@ def language_from_code(code: Any) -> str | None:
     return primary if primary in LANGUAGES else None
 
 
-def prompt_key(buttons: list[dict[str, Any]]) -> str:
-    """A short fingerprint of one set of buttons (titles and payloads)."""
+def prompt_key(text: str, buttons: list[dict[str, Any]]) -> str:
+    """A short fingerprint of one prompt: its text, button titles and payloads. The
+    text counts: an earlier summary has the same buttons as the latest one, but
+    pressing its "Yes" must not confirm data it did not show."""
     pairs = [[str(button.get("title", "")), str(button.get("payload", ""))] for button in buttons]
-    return hashlib.sha256(json.dumps(pairs, ensure_ascii=False).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([text, pairs], ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def inline_keyboard(buttons: list[dict[str, Any]]) -> dict[str, Any]:
+def inline_keyboard(text: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
     """Telegram's reply_markup: one button a row, callback_data `<prompt key>:<index>`."""
-    key = prompt_key(buttons)
+    key = prompt_key(text, buttons)
     return {
         "inline_keyboard": [
             [{"text": str(button.get("title", "")), "callback_data": f"{key}:{index}"}]
@@ -117,11 +119,11 @@ def inline_keyboard(buttons: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def pressed_button(data: str, buttons: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The button of `buttons` that callback_data `data` names; None when the data
-    belongs to other buttons (an earlier prompt) or is not ours."""
+def pressed_button(data: str, text: str, buttons: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The button of the prompt (`text`, `buttons`) that callback_data `data` names;
+    None when the data belongs to another prompt (an earlier one) or is not ours."""
     key, _, index = data.partition(":")
-    if not buttons or key != prompt_key(buttons) or not index.isdigit():
+    if not buttons or key != prompt_key(text, buttons) or not index.isdigit():
         return None
     position = int(index)
     return buttons[position] if position < len(buttons) else None
@@ -227,7 +229,7 @@ class TelegramOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self._send(text, inline_keyboard(buttons) if buttons else None)
+        await self._send(text or "", inline_keyboard(text or "", buttons) if buttons else None)
 
     async def _send(self, text: str, keyboard: dict[str, Any] | None) -> None:
         pieces = split_text(text or "", MAX_TEXT_CHARS)
@@ -350,7 +352,7 @@ class TelegramInput(InputChannel):
         text = incoming.text
         if incoming.kind == "button":
             await output.call("answerCallbackQuery", callback_query_id=incoming.callback_id)
-            button = pressed_button(incoming.text, await last_buttons(agent, sender))
+            button = pressed_button(incoming.text, *await last_prompt(agent, sender))
             if button is None:
                 await output.remove_keyboard(incoming.message_id)
                 await self._say(output, agent, sender, incoming, "telegram.stale_button")

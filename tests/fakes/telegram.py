@@ -149,3 +149,8 @@ def channel_post_update(chat_id: int, text: str) -> dict[str, Any]:
             "text": text,
         },
     }
+
+
+def telegram_environment(api_url: str) -> dict[str, str]:
+    """The variables that switch the Telegram channel on, pointed at the fake API."""
+    return {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_SECRET_TOKEN": SECRET, "TELEGRAM_API_BASE": api_url}
