@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
+# The web chat's socket.io client, and Playwright + axe-core for the browser tests.
+NODE_INSTALLED := node_modules/.installed
 MODEL := models/bot.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
@@ -11,8 +13,10 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
+# Playwright drives Debian's Chromium (scripts/ensure-chromium.sh); it never downloads one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test eval lint validate test-unit test-stories test-e2e lock clean
+.PHONY: run test eval lint validate test-unit test-stories test-e2e chromium lock clean
 
 $(INSTALLED): requirements.lock
 	@PY310=$$(scripts/find-python310.sh) || exit 1; \
@@ -20,11 +24,18 @@ $(INSTALLED): requirements.lock
 	$(VENV)/bin/pip install --quiet --no-input -r requirements.lock
 	@touch $@
 
+$(NODE_INSTALLED): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+chromium:
+	@scripts/ensure-chromium.sh
+
 # Trains only when the training data, the domain or the config changed.
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 	$(RASA) train --fixed-model-name bot --out models --quiet
 
-run: $(INSTALLED) $(MODEL)
+run: $(INSTALLED) $(NODE_INSTALLED) $(MODEL)
 	$(PY) -m bot.launcher
 
 lint: $(INSTALLED)
@@ -33,13 +44,13 @@ lint: $(INSTALLED)
 validate: $(INSTALLED)
 	$(RASA) data validate --fail-on-warnings --quiet
 
-test-unit: $(INSTALLED)
+test-unit: $(INSTALLED) $(NODE_INSTALLED)
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e
 
 test-stories: $(MODEL)
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
 
-test-e2e: $(MODEL)
+test-e2e: $(MODEL) $(NODE_INSTALLED) chromium
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e
 
 test: lint validate test-unit test-stories test-e2e
@@ -62,4 +73,4 @@ lock:
 	    /tmp/lock-venv/bin/pip freeze; } > requirements.lock
 
 clean:
-	rm -rf $(VENV) models results reports
+	rm -rf $(VENV) node_modules models results reports

@@ -1,6 +1,10 @@
-"""The public web app: confirmation pages (HTML and PDF), the chat page, and /chat.
+"""The public web app: the chat page, its WebSocket relay, and confirmation pages (HTML and PDF).
 
-/chat validates what the chat page sends and passes it on to Rasa's REST channel.
+The chat page (bot/static/chat.*) talks to Rasa's socket.io channel through
+/socket.io/ on this same origin: the app relays each WebSocket frame by frame to
+Rasa, so the page needs no other host and its CSP can stay `connect-src 'self'`.
+The socket.io client comes from node_modules (installed by `npm ci`).
+
 Confirmation URLs hold a secret token: they are never logged (RouteAccessLogger
 writes the route name instead of the path), never cached, and never sent on as
 a Referer.
@@ -12,53 +16,63 @@ WEB_PORT; Rasa: RASA_URL, default http://127.0.0.1:RASA_PORT).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import re
 import secrets
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from string import Template
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from yarl import URL
 
 from bot.confirmation_page import render_confirmation_html, render_not_found_html
 from bot.confirmation_pdf import render_confirmation_pdf
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise_language, t
+from bot.i18n import LANGUAGES, normalise_language, t
 from bot.profile import EmbassyProfile, load_profile
 from bot.registry import Confirmation, Registry
-from bot.settings import Settings, load_settings
+from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-STATIC_TYPES = {"chat.css": "text/css", "chat.js": "text/javascript"}
+# name under /static/ -> (file, content type)
+STATIC_ASSETS = {
+    "chat.css": (STATIC_DIR / "chat.css", "text/css"),
+    "chat.js": (STATIC_DIR / "chat.js", "text/javascript"),
+    "socket.io.min.js": (
+        PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
+        "text/javascript",
+    ),
+}
 CHAT_PATHS = {"en": "/", "es": "/es/"}
+SOCKET_PATH = "/socket.io/"
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
-SENDER_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-MAX_MESSAGE_CHARS = 10_000
-# Room for a 10,000-character message even when every character is JSON-escaped.
-MAX_BODY_BYTES = 128 * 1024
-RASA_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
+# The page sends at most 2,000 characters a message; a frame this size holds that
+# even when every character is JSON-escaped, and nothing the browser sends is larger.
+MAX_FRAME_BYTES = 16 * 1024
+MAX_BODY_BYTES = 16 * 1024  # no route reads a body
+# No total timeout: it would cut every relayed WebSocket after that long.
+RASA_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=5, sock_connect=5)
 
 # No object-src 'none': some browsers' built-in PDF viewers refuse to show a PDF
 # served with it; default-src 'self' already limits objects to this origin.
 CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-NO_STORE_PREFIXES = ("/confirmation/", "/chat")
+NO_STORE_PREFIXES = ("/confirmation/",)
 
 REGISTRY = web.AppKey("registry", Registry)
 PROFILE = web.AppKey("profile", EmbassyProfile)
-RASA_WEBHOOK = web.AppKey("rasa_webhook", str)
+RASA_SOCKET = web.AppKey("rasa_socket", URL)
 CHAT_PAGES = web.AppKey("chat_pages", dict)
 STATIC_FILES = web.AppKey("static_files", dict)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+OPEN_SOCKETS = web.AppKey("open_sockets", weakref.WeakSet)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -93,47 +107,15 @@ def render_chat_page(profile: EmbassyProfile, language: str) -> str:
         "you": t("page.chat.you", language),
         "bot": t("page.chat.bot", language),
         "unavailable": t("page.chat.unavailable", language),
+        "offline": t("page.chat.offline", language),
+        "new_tab": t("page.chat.new_tab", language),
+        "noscript": t("page.chat.noscript", language),
+        # The chat tells which language each bot message is in by these sentences.
+        "switched_en": t("language.switched", "en"),
+        "switched_es": t("language.switched", "es"),
     }
     template = Template((STATIC_DIR / "chat.html").read_text(encoding="utf-8"))
     return template.substitute({key: escape(value) for key, value in values.items()})
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    sender: str
-    message: str
-    language: str
-
-
-class InvalidChatMessage(ValueError):
-    """The body of a /chat request is not acceptable; `field` says which part."""
-
-    def __init__(self, field: str, language: str = DEFAULT_LANGUAGE) -> None:
-        super().__init__(f"invalid {field}")
-        self.field = field
-        self.language = language
-
-
-def parse_chat_message(body: Any) -> ChatMessage:
-    """The checked /chat request; raises InvalidChatMessage.
-
-    The language is read first so that the error can be given in it.
-    """
-    if not isinstance(body, dict):
-        raise InvalidChatMessage("body")
-    metadata = body.get("metadata", {})
-    if not isinstance(metadata, dict):
-        raise InvalidChatMessage("metadata")
-    language = metadata.get("language", DEFAULT_LANGUAGE)
-    if language not in LANGUAGES:
-        raise InvalidChatMessage("metadata.language")
-    sender = body.get("sender")
-    if not isinstance(sender, str) or not SENDER_PATTERN.fullmatch(sender):
-        raise InvalidChatMessage("sender", language)
-    message = body.get("message")
-    if not isinstance(message, str) or len(message) > MAX_MESSAGE_CHARS:
-        raise InvalidChatMessage("message", language)
-    return ChatMessage(sender=sender, message=message, language=language)
 
 
 def _requested_language(request: web.Request, default: str | None = None) -> str:
@@ -208,42 +190,65 @@ async def spanish_chat_redirect(request: web.Request) -> web.Response:
 
 async def static_file(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    if name not in STATIC_TYPES:
+    if name not in STATIC_ASSETS:
         raise web.HTTPNotFound()
     return web.Response(
-        text=request.app[STATIC_FILES][name], content_type=STATIC_TYPES[name], charset="utf-8"
+        text=request.app[STATIC_FILES][name], content_type=STATIC_ASSETS[name][1], charset="utf-8"
     )
 
 
-def _chat_error(text_key: str, language: str, status: int, **extra: str) -> web.Response:
-    return web.json_response({"error": t(text_key, language), **extra}, status=status)
+def _read_static_assets() -> dict[str, str]:
+    try:
+        return {name: path.read_text(encoding="utf-8") for name, (path, _) in STATIC_ASSETS.items()}
+    except FileNotFoundError as error:
+        raise RuntimeError(f"{error.filename} is missing: run `npm ci` (make does)") from error
 
 
-async def chat(request: web.Request) -> web.Response:
+async def _pipe(source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
+                target: web.WebSocketResponse | aiohttp.ClientWebSocketResponse) -> None:
+    """Copies data frames from `source` to `target` until either side closes."""
     try:
-        body = json.loads(await request.text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = None
+        async for message in source:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                await target.send_str(message.data)
+            elif message.type == aiohttp.WSMsgType.BINARY:
+                await target.send_bytes(message.data)
+    except ConnectionError:
+        pass  # the other side went away; the caller closes both
+
+
+async def socket_relay(request: web.Request) -> web.StreamResponse:
+    """Relays the chat page's WebSocket to Rasa's socket.io server, frame by frame.
+
+    Rasa is connected first, so that a browser gets a 502 (and its socket.io client
+    retries) instead of an open socket to nowhere while Rasa is down.
+    """
+    browser = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES)
+    if not browser.can_prepare(request).ok:
+        return web.json_response({"error": "WebSocket connections only"}, status=400)
     try:
-        message = parse_chat_message(body)
-    except InvalidChatMessage as error:
-        return _chat_error("page.chat.invalid_request", error.language, 400, field=error.field)
-    payload = {
-        "sender": message.sender,
-        "message": message.message,
-        "metadata": {"language": message.language},
-    }
+        rasa = await request.app[HTTP].ws_connect(request.app[RASA_SOCKET].with_query(request.query))
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        logger.warning("Rasa's socket.io server is unavailable: %s", type(error).__name__)
+        return web.json_response({"error": "the assistant is unavailable"}, status=502)
+    await browser.prepare(request)
+    request.app[OPEN_SOCKETS].add(browser)
     try:
-        async with request.app[HTTP].post(request.app[RASA_WEBHOOK], json=payload) as response:
-            response.raise_for_status()
-            replies = await response.json()
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-        logger.warning("Rasa is unavailable: %s", type(error).__name__)
-        return _chat_error("page.chat.unavailable", message.language, 503)
-    if not isinstance(replies, list):
-        logger.warning("Rasa answered with something other than a list")
-        return _chat_error("page.chat.unavailable", message.language, 503)
-    return web.json_response(replies)
+        pipes = [asyncio.create_task(_pipe(browser, rasa)), asyncio.create_task(_pipe(rasa, browser))]
+        _, pending = await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
+        for pipe in pending:
+            pipe.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    finally:
+        await rasa.close()
+        await browser.close()
+    return browser
+
+
+async def _close_open_sockets(app: web.Application) -> None:
+    """Without this, an open chat would hold up the shutdown for aiohttp's grace period."""
+    for socket in list(app[OPEN_SOCKETS]):
+        await socket.close(code=aiohttp.WSCloseCode.GOING_AWAY)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -294,13 +299,15 @@ def create_app(
         app.on_cleanup.append(_dispose_registry)
     app[REGISTRY] = registry
     app[PROFILE] = profile
-    rasa_url = os.environ.get("RASA_URL") or f"http://127.0.0.1:{settings.rasa_port}"
-    app[RASA_WEBHOOK] = f"{rasa_url.rstrip('/')}/webhooks/rest/webhook"
+    rasa_url = URL(os.environ.get("RASA_URL") or f"http://127.0.0.1:{settings.rasa_port}")
+    app[RASA_SOCKET] = rasa_url.with_scheme("wss" if rasa_url.scheme == "https" else "ws").with_path(
+        SOCKET_PATH
+    )
     app[CHAT_PAGES] = {language: render_chat_page(profile, language) for language in LANGUAGES}
-    app[STATIC_FILES] = {
-        name: (STATIC_DIR / name).read_text(encoding="utf-8") for name in STATIC_TYPES
-    }
+    app[STATIC_FILES] = _read_static_assets()
+    app[OPEN_SOCKETS] = weakref.WeakSet()
     app.cleanup_ctx.append(http_session)
+    app.on_shutdown.append(_close_open_sockets)
     app.on_response_prepare.append(security_headers)
     # The PDF route comes first: "{token}" alone would also match "<token>.pdf".
     app.router.add_get("/confirmation/{token}.pdf", confirmation_pdf, name="confirmation_pdf")
@@ -309,7 +316,7 @@ def create_app(
         app.router.add_get(path, _chat_page(language), name=f"chat_page_{language}")
     app.router.add_get("/es", spanish_chat_redirect, name="chat_page_es_redirect")
     app.router.add_get("/static/{name}", static_file, name="static")
-    app.router.add_post("/chat", chat, name="chat")
+    app.router.add_get(SOCKET_PATH, socket_relay, name="socket_relay")
     app.router.add_get("/health", health, name="health")
     return app
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import socket
+import time
 from collections.abc import Awaitable, Callable
+from html import escape
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, WSServerHandshakeError, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import web as web_module
@@ -55,10 +56,10 @@ async def start_app(settings, registry) -> TestServer:
 
 @pytest.fixture
 def serve(settings, registry, monkeypatch):
-    """Runs `scenario` against the app, with Rasa at `rasa_url` (default: nothing listening)."""
+    """Runs `scenario` against the app, with nothing listening where Rasa should be."""
 
-    def run(scenario: Scenario, rasa_url: str | None = None) -> None:
-        monkeypatch.setenv("RASA_URL", rasa_url or f"http://127.0.0.1:{free_port()}")
+    def run(scenario: Scenario) -> None:
+        monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{free_port()}")
 
         async def main() -> None:
             async with TestClient(await start_app(settings, registry)) as client:
@@ -69,40 +70,53 @@ def serve(settings, registry, monkeypatch):
     return run
 
 
-class FakeRasa:
-    """A stand-in for Rasa's REST channel that records what it receives."""
+class FakeSocketServer:
+    """A stand-in for Rasa's socket.io server: records each connection's query and
+    every frame, opens with a frame of its own, answers a text frame in upper case and
+    a binary one reversed, and closes when it receives "bye"."""
 
-    def __init__(self, status: int = 200) -> None:
-        self.status = status
-        self.received: list[dict[str, Any]] = []
+    def __init__(self) -> None:
+        self.queries: list[dict[str, str]] = []
+        self.received: list[str | bytes] = []
+        self.closed = asyncio.Event()
 
-    async def webhook(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.received.append(body)
-        replies = [
-            {"recipient_id": body["sender"], "text": "Hello"},
-            {"recipient_id": body["sender"], "buttons": [{"title": "Yes", "payload": "/affirm"}]},
-        ]
-        return web.json_response(replies, status=self.status)
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        self.queries.append(dict(request.query))
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_str('0{"sid":"abc"}')
+        async for message in socket:
+            self.received.append(message.data)
+            if message.data == "bye":
+                await socket.close()
+            elif message.type == WSMsgType.TEXT:
+                await socket.send_str(message.data.upper())
+            else:
+                await socket.send_bytes(message.data[::-1])
+        self.closed.set()
+        return socket
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        app.router.add_get("/socket.io/", self.socket)
         return app
 
 
 @pytest.fixture
 def serve_with_rasa(monkeypatch, settings, registry):
-    """Like `serve`, with a FakeRasa listening on a free port."""
+    """Like `serve`, with a FakeSocketServer listening on a free port as Rasa."""
 
-    def run(scenario: Scenario, rasa: FakeRasa) -> None:
+    def run(scenario: Callable[[TestClient, FakeSocketServer], Awaitable[None]]) -> FakeSocketServer:
+        rasa = FakeSocketServer()
+
         async def main() -> None:
             async with TestServer(rasa.app()) as rasa_server:
                 monkeypatch.setenv("RASA_URL", str(rasa_server.make_url("")))
                 async with TestClient(await start_app(settings, registry)) as client:
-                    await scenario(client)
+                    await scenario(client, rasa)
 
         asyncio.run(main())
+        return rasa
 
     return run
 
@@ -234,27 +248,59 @@ def test_chat_page(serve, path, language, other):
         assert f'<button type="submit">{t("page.chat.send", language)}</button>' in html
         assert f'<a href="{other}"' in html
         assert "https://bo.usembassy.gov/" in html
-        assert '<script src="/static/chat.js" defer></script>' in html
-        assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+        assert escape(t("page.chat.privacy", language)) in html
+        for code in ("en", "es"):
+            assert f'data-switched-{code}="{escape(t("language.switched", code))}"' in html
+        scripts = re.findall(r"<script[^>]*>", html)
+        assert scripts == [
+            '<script src="/static/socket.io.min.js" defer>',
+            '<script src="/static/chat.js" defer>',
+        ]
         assert "$" not in html  # every template placeholder was filled
 
     serve(scenario)
 
 
-def test_static_assets(serve):
+@pytest.mark.parametrize(
+    ("name", "content_type", "marker"),
+    [
+        ("chat.js", "text/javascript", "textContent"),
+        ("chat.css", "text/css", ".log"),
+        ("socket.io.min.js", "text/javascript", "Socket.IO v4."),
+    ],
+)
+def test_static_assets(serve, name, content_type, marker):
     async def scenario(client: TestClient) -> None:
-        script = await client.get("/static/chat.js")
-        assert script.status == 200
-        assert script.headers["Content-Type"].startswith("text/javascript")
-        body = await script.text()
-        assert "innerHTML" not in body
-        assert "textContent" in body
-        style = await client.get("/static/chat.css")
-        assert style.headers["Content-Type"].startswith("text/css")
-        assert (await client.get("/static/chat.html")).status == 404
-        assert (await client.get("/static/..%2Fweb.py")).status == 404
+        response = await client.get(f"/static/{name}")
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith(content_type)
+        assert marker in await response.text()
 
     serve(scenario)
+
+
+@pytest.mark.parametrize("path", ["/static/chat.html", "/static/..%2Fweb.py", "/static/socket.io.js"])
+def test_other_static_paths_are_not_found(serve, path):
+    async def scenario(client: TestClient) -> None:
+        assert (await client.get(path)).status == 404
+
+    serve(scenario)
+
+
+def test_chat_script_never_parses_text_as_html(serve):
+    async def scenario(client: TestClient) -> None:
+        body = await (await client.get("/static/chat.js")).text()
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in body
+
+    serve(scenario)
+
+
+def test_missing_socket_io_client_is_named(monkeypatch, settings, registry, tmp_path):
+    missing = tmp_path / "node_modules" / "socket.io.min.js"
+    monkeypatch.setitem(web_module.STATIC_ASSETS, "socket.io.min.js", (missing, "text/javascript"))
+    with pytest.raises(RuntimeError, match=r"socket\.io\.min\.js is missing: run `npm ci`"):
+        create_app(settings, registry)
 
 
 def test_health(serve):
@@ -267,100 +313,90 @@ def test_health(serve):
     serve(scenario)
 
 
-# POST /chat
+# The WebSocket relay to Rasa's socket.io server
+
+SOCKET_URL = "/socket.io/?EIO=4&transport=websocket"
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ("not json", "body"),
-        ("[1, 2]", "body"),
-        (json.dumps({"message": "hi"}), "sender"),
-        (json.dumps({"sender": 42, "message": "hi"}), "sender"),
-        (json.dumps({"sender": "a/b", "message": "hi"}), "sender"),
-        (json.dumps({"sender": "a" * 65, "message": "hi"}), "sender"),
-        (json.dumps({"sender": "abc"}), "message"),
-        (json.dumps({"sender": "abc", "message": ["hi"]}), "message"),
-        (json.dumps({"sender": "abc", "message": "x" * 10_001}), "message"),
-        (json.dumps({"sender": "abc", "message": "hi", "metadata": "es"}), "metadata"),
-        (
-            json.dumps({"sender": "abc", "message": "hi", "metadata": {"language": "fr"}}),
-            "metadata.language",
-        ),
-    ],
-)
-def test_chat_rejects_bad_bodies(serve, body, field):
-    async def scenario(client: TestClient) -> None:
-        response = await client.post("/chat", data=body, headers={"Content-Type": "application/json"})
+def test_relay_passes_frames_both_ways(serve_with_rasa):
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        async with client.ws_connect(SOCKET_URL) as socket:
+            assert await socket.receive_str() == '0{"sid":"abc"}'
+            await socket.send_str('42["user_uttered",{"message":"¡hola! 👋 <b>"}]')
+            assert await socket.receive_str() == '42["USER_UTTERED",{"MESSAGE":"¡HOLA! 👋 <B>"}]'
+            await socket.send_bytes(b"\x01\x02")
+            assert await socket.receive_bytes() == b"\x02\x01"
+
+    rasa = serve_with_rasa(scenario)
+    assert rasa.queries == [{"EIO": "4", "transport": "websocket"}]
+    assert rasa.received == ['42["user_uttered",{"message":"¡hola! 👋 <b>"}]', b"\x01\x02"]
+
+
+def test_rasa_closing_closes_the_browser_socket(serve_with_rasa):
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        async with client.ws_connect(SOCKET_URL) as socket:
+            await socket.receive_str()
+            await socket.send_str("bye")
+            message = await asyncio.wait_for(socket.receive(), 5)
+            assert message.type == WSMsgType.CLOSE
+
+    serve_with_rasa(scenario)
+
+
+def test_browser_closing_closes_the_rasa_socket(serve_with_rasa):
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        async with client.ws_connect(SOCKET_URL) as socket:
+            await socket.receive_str()
+        await asyncio.wait_for(rasa.closed.wait(), 5)
+
+    serve_with_rasa(scenario)
+
+
+def test_relay_refuses_an_oversized_frame(serve_with_rasa):
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        async with client.ws_connect(SOCKET_URL) as socket:
+            await socket.receive_str()
+            await socket.send_str("x" * (web_module.MAX_FRAME_BYTES + 1))
+            message = await asyncio.wait_for(socket.receive(), 5)
+            assert message.type == WSMsgType.CLOSE
+            assert message.data == WSCloseCode.MESSAGE_TOO_BIG
+        await asyncio.wait_for(rasa.closed.wait(), 5)
+
+    assert serve_with_rasa(scenario).received == []
+
+
+def test_relay_without_websocket_upgrade_is_a_bad_request(serve_with_rasa):
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        response = await client.get(SOCKET_URL)
         assert response.status == 400
-        assert await response.json() == {
-            "error": t("page.chat.invalid_request", "en"),
-            "field": field,
-        }
+        assert await response.json() == {"error": "WebSocket connections only"}
+        assert_security_headers(response)
+
+    assert serve_with_rasa(scenario).queries == []
+
+
+def test_relay_with_rasa_down_is_a_bad_gateway(serve):
+    async def scenario(client: TestClient) -> None:
+        with pytest.raises(WSServerHandshakeError) as error:
+            await client.ws_connect(SOCKET_URL)
+        assert error.value.status == 502
 
     serve(scenario)
 
 
-def test_chat_error_is_in_the_requested_language(serve):
-    async def scenario(client: TestClient) -> None:
-        response = await client.post("/chat", json={"message": "hola", "metadata": {"language": "es"}})
-        assert response.status == 400
-        assert (await response.json())["error"] == t("page.chat.invalid_request", "es")
+def test_shutdown_closes_open_sockets_at_once(serve_with_rasa):
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        socket = await client.ws_connect(SOCKET_URL)
+        await socket.receive_str()
+        started = time.monotonic()
+        await client.server.close()
+        assert time.monotonic() - started < 5
+        message = await asyncio.wait_for(socket.receive(), 5)
+        assert message.type == WSMsgType.CLOSE
+        assert message.data == WSCloseCode.GOING_AWAY
 
-    serve(scenario)
+    serve_with_rasa(scenario)
 
-
-def test_chat_accepts_the_longest_message(serve_with_rasa):
-    rasa = FakeRasa()
-
-    async def scenario(client: TestClient) -> None:
-        response = await client.post("/chat", json={"sender": "abc", "message": "é" * 10_000})
-        assert response.status == 200
-
-    serve_with_rasa(scenario, rasa)
-    assert rasa.received[0]["message"] == "é" * 10_000
-
-
-def test_chat_passes_the_conversation_to_rasa(serve_with_rasa):
-    rasa = FakeRasa()
-
-    async def scenario(client: TestClient) -> None:
-        response = await client.post(
-            "/chat",
-            json={"sender": "s_1-A", "message": "hola", "metadata": {"language": "es", "x": 1}},
-        )
-        assert response.status == 200
-        assert response.headers["Cache-Control"] == "no-store"
-        assert await response.json() == [
-            {"recipient_id": "s_1-A", "text": "Hello"},
-            {"recipient_id": "s_1-A", "buttons": [{"title": "Yes", "payload": "/affirm"}]},
-        ]
-
-    serve_with_rasa(scenario, rasa)
-    assert rasa.received == [
-        {"sender": "s_1-A", "message": "hola", "metadata": {"language": "es"}}
-    ]
-
-
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_chat_with_rasa_down_is_unavailable_in_the_language(serve, language):
-    async def scenario(client: TestClient) -> None:
-        response = await client.post(
-            "/chat", json={"sender": "abc", "message": "hi", "metadata": {"language": language}}
-        )
-        assert response.status == 503
-        assert await response.json() == {"error": t("page.chat.unavailable", language)}
-
-    serve(scenario)
-
-
-def test_chat_with_rasa_failing_is_unavailable(serve_with_rasa):
-    async def scenario(client: TestClient) -> None:
-        response = await client.post("/chat", json={"sender": "abc", "message": "hi"})
-        assert response.status == 503
-        assert await response.json() == {"error": t("page.chat.unavailable", "en")}
-
-    serve_with_rasa(scenario, FakeRasa(status=500))
 
 
 # Logging

@@ -1,44 +1,68 @@
-// Chat page: sends what the person types to POST /chat and shows the replies.
-// Replies are never parsed as HTML: text goes in with textContent, links and
-// buttons are built as DOM nodes.
+// The chat page's widget, over Rasa's socket.io channel (relayed at /socket.io/ by bot/web.py).
+// Bot and user text goes in with textContent only; links and buttons are built as DOM nodes.
+// The transcript and the socket.io session id live in sessionStorage: a reload keeps the
+// conversation, closing the tab forgets it.
 (function () {
   "use strict";
 
-  const SENDER_KEY = "chat.sender";
-  const SENDER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+  const STORE_KEY = "chat.conversation";
+  const SESSION_PATTERN = /^[0-9a-f]{32}$/;
+  const LANGUAGES = ["en", "es"];
+  const NO_REPLY_MS = 30000;
   const URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
   const TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
 
   const log = document.getElementById("log");
+  const status = document.getElementById("status");
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
-  const language = document.documentElement.lang === "es" ? "es" : "en";
+  const texts = log.dataset;
+  const pageLanguage = document.documentElement.lang;
+  // The bot says this sentence when the conversation changes language.
+  const switchedSentences = { en: texts.switchedEn, es: texts.switchedEs };
 
-  function newSenderId() {
+  function newSessionId() {
     const bytes = new Uint8Array(16);
     window.crypto.getRandomValues(bytes);
     return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
   }
 
-  function senderId() {
-    let id = null;
+  function isEntry(entry) {
+    return Boolean(entry) && (entry.role === "you" || entry.role === "bot") &&
+      typeof entry.text === "string" && Array.isArray(entry.buttons);
+  }
+
+  function loadState() {
     try {
-      id = window.localStorage.getItem(SENDER_KEY);
+      const saved = JSON.parse(window.sessionStorage.getItem(STORE_KEY));
+      if (saved && SESSION_PATTERN.test(saved.session) && LANGUAGES.includes(saved.language) &&
+          Array.isArray(saved.entries) && saved.entries.every(isEntry)) {
+        return saved;
+      }
+    } catch (error) {
+      // Storage blocked or damaged: start a new conversation.
+    }
+    return { session: newSessionId(), language: pageLanguage, entries: [] };
+  }
+
+  function saveState() {
+    try {
+      window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state));
     } catch (error) {
       // Storage blocked: the conversation then lasts as long as the page.
     }
-    if (!id || !SENDER_PATTERN.test(id)) {
-      id = newSenderId();
-      try {
-        window.localStorage.setItem(SENDER_KEY, id);
-      } catch (error) {
-        // Same as above.
-      }
-    }
-    return id;
   }
 
-  const sender = senderId();
+  const state = loadState();
+  const outbox = [];
+  let confirmed = false;
+  let replyTimer = null;
+
+  function setStatus(text) {
+    if (status.textContent !== text) {
+      status.textContent = text;
+    }
+  }
 
   // Appends `text` to `parent`, with http(s) addresses as links opening in a new tab.
   function appendText(parent, text) {
@@ -51,92 +75,137 @@
       link.textContent = url;
       link.target = "_blank";
       link.rel = "noopener noreferrer";
+      const hint = document.createElement("span");
+      hint.className = "visually-hidden";
+      hint.lang = pageLanguage;
+      hint.textContent = " (" + texts.newTab + ")";
+      link.appendChild(hint);
       parent.appendChild(link);
       last = match.index + url.length;
     }
     parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  function addMessage(role, text, extraClass) {
-    const item = document.createElement("div");
-    item.className = "message " + role + (extraClass ? " " + extraClass : "");
-    const who = document.createElement("span");
-    who.className = "visually-hidden";
-    who.textContent = log.dataset[role] + ": ";
-    item.appendChild(who);
-    const body = document.createElement("p");
-    appendText(body, text);
-    item.appendChild(body);
-    log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
-    return item;
-  }
-
-  function addButtons(item, buttons) {
+  function renderButtons(item, entry) {
     const group = document.createElement("div");
     group.className = "buttons";
-    buttons.forEach((button) => {
-      if (typeof button.title !== "string" || typeof button.payload !== "string") {
-        return;
-      }
-      const element = document.createElement("button");
-      element.type = "button";
-      element.textContent = button.title;
-      element.addEventListener("click", () => {
-        group.querySelectorAll("button").forEach((other) => {
-          other.disabled = true;
-        });
-        send(button.payload, button.title);
-      });
-      group.appendChild(element);
+    entry.buttons.forEach((choice) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = choice.title;
+      button.addEventListener("click", () => send(choice.payload, choice.title));
+      group.appendChild(button);
     });
     item.appendChild(group);
   }
 
-  function showReply(reply) {
-    const text = typeof reply.text === "string" ? reply.text : "";
-    const image = typeof reply.image === "string" ? reply.image : "";
-    const buttons = Array.isArray(reply.buttons) ? reply.buttons : [];
-    if (!text && !image && buttons.length === 0) {
+  function render(entry, withButtons) {
+    const item = document.createElement("div");
+    item.className = "message " + entry.role;
+    if (entry.lang) {
+      item.lang = entry.lang;
+    }
+    const who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.lang = pageLanguage;
+    who.textContent = texts[entry.role] + ": ";
+    item.appendChild(who);
+    if (entry.text) {
+      const body = document.createElement("p");
+      appendText(body, entry.text);
+      item.appendChild(body);
+    }
+    if (withButtons && entry.buttons.length > 0) {
+      renderButtons(item, entry);
+    }
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function add(entry) {
+    state.entries.push(entry);
+    saveState();
+    render(entry, true);
+  }
+
+  // Buttons answer only the latest bot turn: once the person answers, they go.
+  function removeButtons() {
+    const hadFocus = log.contains(document.activeElement) && document.activeElement.tagName === "BUTTON";
+    log.querySelectorAll(".buttons").forEach((group) => group.remove());
+    if (hadFocus) {
+      input.focus();
+    }
+  }
+
+  function flush() {
+    while (confirmed && outbox.length > 0) {
+      socket.emit("user_uttered", {
+        message: outbox.shift(),
+        session_id: state.session,
+        customData: { language: pageLanguage },
+      });
+    }
+  }
+
+  function send(message, shown) {
+    removeButtons();
+    add({ role: "you", text: shown, buttons: [] });
+    outbox.push(message);
+    flush();
+    window.clearTimeout(replyTimer);
+    replyTimer = window.setTimeout(() => setStatus(texts.unavailable), NO_REPLY_MS);
+  }
+
+  function languageOf(text) {
+    return LANGUAGES.find((code) => text.includes(switchedSentences[code])) || state.language;
+  }
+
+  function receive(reply) {
+    const text = reply && typeof reply.text === "string" ? reply.text : "";
+    const buttons = (reply && Array.isArray(reply.quick_replies) ? reply.quick_replies : [])
+      .filter((choice) => choice && typeof choice.title === "string" && typeof choice.payload === "string")
+      .map((choice) => ({ title: choice.title, payload: choice.payload }));
+    if (!text && buttons.length === 0) {
       return;
     }
-    const item = addMessage("bot", [text, image].filter(Boolean).join("\n"));
-    if (buttons.length > 0) {
-      addButtons(item, buttons);
-    }
+    window.clearTimeout(replyTimer);
+    setStatus("");
+    state.language = languageOf(text);
+    add({ role: "bot", text: text, lang: state.language, buttons: buttons });
   }
 
-  function showError(text) {
-    addMessage("bot", typeof text === "string" && text ? text : log.dataset.unavailable, "error");
-  }
+  const lastAnswer = state.entries.map((entry) => entry.role).lastIndexOf("you");
+  state.entries.forEach((entry, index) => render(entry, index > lastAnswer));
 
-  async function send(message, shown) {
-    addMessage("you", shown);
-    try {
-      const response = await fetch("/chat", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: sender, message: message, metadata: { language: language } }),
-      });
-      const data = await response.json();
-      if (response.ok && Array.isArray(data)) {
-        data.forEach(showReply);
-      } else {
-        showError(data && data.error);
-      }
-    } catch (error) {
-      showError();
-    }
+  if (typeof window.io !== "function") {
+    setStatus(texts.unavailable);
+    return;
   }
+  saveState();
+  const socket = window.io({ transports: ["websocket"] });
+  socket.on("connect", () => {
+    confirmed = false;
+    socket.emit("session_request", { session_id: state.session });
+  });
+  socket.on("session_confirm", () => {
+    confirmed = true;
+    setStatus("");
+    flush();
+  });
+  socket.on("bot_uttered", receive);
+  socket.on("disconnect", () => {
+    confirmed = false;
+    setStatus(texts.offline);
+  });
+  socket.on("connect_error", () => setStatus(texts.offline));
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const message = input.value.trim();
-    if (!message) {
-      return;
+    if (message) {
+      input.value = "";
+      send(message, message);
     }
-    input.value = "";
-    input.focus();
-    send(message, message);
   });
+  form.hidden = false;
 })();

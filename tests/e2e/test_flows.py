@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 import pypdf
 
@@ -225,13 +224,3 @@ def test_a_switch_without_a_named_language_toggles_and_is_confirmed_once(chat: C
     assert chat.text.count(t("language.switched", "es")) == 1, chat.text
     expect(chat, "passport.ask", "es")
     assert chat.slots()["language"] == "es"
-
-
-def test_the_chat_page_and_its_proxy_reach_the_assistant(stack) -> None:
-    base = stack.settings.public_url
-    for path, language in (("/", "en"), ("/es/", "es")):
-        status, page, _ = fetch(base + path)
-        assert status == 200 and f'lang="{language}"' in page.decode()
-    status, raw, _ = http("POST", f"{base}/chat", {"sender": "webpage-e2e", "message": "hola", "metadata": {"language": "es"}})
-    assert status == 200, raw
-    assert t("registered.ask", "es") in "\n".join(message["text"] for message in json.loads(raw))
