@@ -74,7 +74,8 @@ def key_of(text: str, buttons: list[dict]) -> str:
 
 @pytest.mark.parametrize(
     "data",
-    ["", "nonsense", "0", ":0", "{key}:", "{key}:3", "{key}:-1", "{key}:x", "{other_buttons}:0", "{other_text}:0"],
+    ["", "nonsense", "0", ":0", "{key}:", "{key}:3", "{key}:-1", "{key}:x", "{key}:¹", "{key}:0:0",
+     "{other_buttons}:0", "{other_text}:0"],
 )
 def test_callback_data_of_another_prompt_or_forged_is_no_button(data: str) -> None:
     keys = {"key": key_of(PROMPT, LONG_PAYLOADS), "other_buttons": key_of(PROMPT, LONG_PAYLOADS[:2]),

@@ -123,7 +123,7 @@ def pressed_button(data: str, text: str, buttons: list[dict[str, Any]]) -> dict[
     """The button of the prompt (`text`, `buttons`) that callback_data `data` names;
     None when the data belongs to another prompt (an earlier one) or is not ours."""
     key, _, index = data.partition(":")
-    if not buttons or key != prompt_key(text, buttons) or not index.isdigit():
+    if not buttons or key != prompt_key(text, buttons) or not (index.isascii() and index.isdigit()):
         return None
     position = int(index)
     return buttons[position] if position < len(buttons) else None
