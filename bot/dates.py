@@ -129,6 +129,51 @@ def parse_date_of_birth(text: str | None, today: date | None = None) -> Result:
     return Result(value=accepted[0].value, alternative=accepted[1].value)
 
 
+# A correction of one part of the date given before: "no, I was born on the 4th",
+# "nací el 4", "the year is 1988", "born in May". A bare number ("el 4") or a month
+# counts only next to a word about the birth date; an ordinal ("the 4th") always does.
+_BIRTH_CUE = re.compile(
+    r"\b(?:born|birth|birthday|dob|naci|nacio|nacido|nacida|nacimiento|cumpleanos|day|dia|month|mes|year|ano)\b"
+)
+_ORDINAL_DAY = re.compile(r"(?<![\d/.-])(?P<day>\d{1,2})(?:st|nd|rd|th)\b")
+_CUED_DAY = re.compile(r"\b(?:the|on|el|day|dia)\s+(?:(?:the|dia|es|is)\s+)*(?P<day>\d{1,2})(?:ero|ro|o|°)?(?![\d/.:-])")
+_CUED_MONTH = re.compile(r"\b(?:in|en|de|of|month|mes|is|es)\s+(?:(?:is|es|de)\s+)?" + _MONTH)
+_CUED_YEAR = re.compile(r"(?<![\d/.-])(?P<year>(?:19|20)\d{2})(?![\d/.-])")
+
+
+def parse_date_correction(text: str | None) -> dict[str, int]:
+    """The parts ("day", "month", "year") of a date of birth a message corrects
+    without giving the whole date; empty when it corrects none (or gives a whole date)."""
+    screened = screen_input(text)
+    if isinstance(screened, Result):
+        return {}
+    folded = fold(screened)
+    if _readings(folded, date.today()) is not None:
+        return {}
+    cued = _BIRTH_CUE.search(folded) is not None
+    parts: dict[str, int] = {}
+    day = _ORDINAL_DAY.search(folded) or (_CUED_DAY.search(folded) if cued else None)
+    if day:
+        parts["day"] = int(day["day"])
+    if cued:
+        month = _CUED_MONTH.search(folded)
+        if month:
+            parts["month"] = _MONTHS[month["month"]]
+        year = _CUED_YEAR.search(folded)
+        if year:
+            parts["year"] = int(year["year"])
+    return parts
+
+
+def correct_date_of_birth(current: str, parts: dict[str, int], today: date | None = None) -> Result:
+    """The date of birth `current` ("YYYY-MM-DD") with `parts` replaced, checked again."""
+    try:
+        corrected = date.fromisoformat(current).replace(**parts)
+    except ValueError:
+        return Result(error="errors.date_invalid")
+    return _check(corrected, today or date.today())
+
+
 def format_date(iso: str, language: str) -> str:
     """ "1985-03-05" -> "5 March 1985" (en) or "5 de marzo de 1985" (es)."""
     born = date.fromisoformat(iso)

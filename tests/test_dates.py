@@ -6,7 +6,13 @@ from datetime import date
 
 import pytest
 
-from bot.dates import MONTH_NAMES, format_date, parse_date_of_birth
+from bot.dates import (
+    MONTH_NAMES,
+    correct_date_of_birth,
+    format_date,
+    parse_date_correction,
+    parse_date_of_birth,
+)
 from bot.i18n import LANGUAGES, t
 from bot.validation import Result
 
@@ -192,3 +198,47 @@ def test_every_rejection_renders_in_both_languages(text: str, language: str) -> 
     result = parse_date_of_birth(text, today=TODAY)
     message = t(result.error, language, **result.params)
     assert message and "%{" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("no, I was born on the 4th", {"day": 4}),
+        ("it's the 21st not the 20th", {"day": 21}),
+        ("my birthday is on the 3rd", {"day": 3}),
+        ("nací el 4", {"day": 4}),
+        ("naci el dia 14", {"day": 14}),
+        ("perdón, el día es 9", {"day": 9}),
+        ("no, nací el 4 de mayo", {"day": 4, "month": 5}),
+        ("born in May", {"month": 5}),
+        ("el mes es diciembre", {"month": 12}),
+        ("the year is 1988", {"year": 1988}),
+        ("me equivoqué en el año, es 1987", {"year": 1987}),
+        ("nací en 1990", {"year": 1990}),
+        # No correction: a whole date, a number without a word about the birth date,
+        # a passport number, a month name used as a word.
+        ("no, I was born on 24 March 1985", {}),
+        ("me equivoqué, es 4567891", {}),
+        ("opción 4", {}),
+        ("el 4", {}),
+        ("I may be wrong", {}),
+        ("", {}),
+        ("🙂", {}),
+    ],
+)
+def test_reads_the_part_of_the_date_a_correction_changes(text: str, parts: dict[str, int]) -> None:
+    assert parse_date_correction(text) == parts
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        ({"day": 4}, Result(value="1985-03-04")),
+        ({"month": 5, "day": 1}, Result(value="1985-05-01")),
+        ({"year": 1990}, Result(value="1990-03-25")),
+        ({"day": 31, "month": 2}, Result(error="errors.date_invalid")),
+        ({"year": 2030}, Result(error="errors.date_future")),
+    ],
+)
+def test_a_correction_replaces_only_its_parts_and_is_checked(parts: dict[str, int], expected: Result) -> None:
+    assert correct_date_of_birth("1985-03-25", parts, TODAY) == expected

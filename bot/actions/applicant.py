@@ -28,6 +28,7 @@ from bot.actions.common import (
     written_form,
 )
 from bot.actions.prompts import PROMPTS, Prompt
+from bot.dates import correct_date_of_birth, parse_date_correction
 from bot.i18n import LANGUAGES
 from bot.registry import Applicant
 from bot.validation import Result, validate_date_of_birth, validate_nationality, validate_passport
@@ -90,6 +91,22 @@ def _has_digit(text: str) -> bool:
     return any(character.isdigit() for character in text)
 
 
+def _date_correction(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """{date_of_birth: corrected date} when the message corrects part of the date
+    given before ("no, I was born on the 4th", "nací el 4")."""
+    current = tracker.get_slot("date_of_birth")
+    if current is None or "date_of_birth" in tracker.slots_to_validate():
+        return {}
+    parts = parse_date_correction((tracker.latest_message or {}).get("text"))
+    if not parts:
+        return {}
+    result = correct_date_of_birth(current, parts)
+    if not result.ok:
+        reply_for(dispatcher, tracker).say(result.error or "errors.date_invalid", **result.params)
+        return {}
+    return {"date_of_birth": result.value}
+
+
 class ValidateApplicantForm(LanguageFollowingForm):
     """Normalises every answer and decides which questions the current path needs."""
 
@@ -120,7 +137,9 @@ class ValidateApplicantForm(LanguageFollowingForm):
         )
 
     def extract_date_of_birth(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        return answer_to_pending("date_of_birth", tracker, lambda text: validate_date_of_birth(text).ok)
+        return answer_to_pending(
+            "date_of_birth", tracker, lambda text: validate_date_of_birth(text).ok
+        ) or _date_correction(dispatcher, tracker)
 
     def extract_nationality(self, dispatcher, tracker, domain) -> dict[str, Any]:
         return answer_to_pending("nationality", tracker, lambda text: validate_nationality(text).ok)
