@@ -10,6 +10,8 @@ import pytest
 
 from bot.launcher import MODEL_PATH, Stack, stack_environment
 from tests.e2e.support import AUTH_TOKEN, Chat
+from tests.fakes.recorder import RecordingServer
+from tests.fakes.telegram import fake_bot_api, telegram_environment
 
 
 def _free_port() -> int:
@@ -19,7 +21,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def fake_telegram() -> Iterator[RecordingServer]:
+    """Telegram's Bot API: records what the Telegram channel sends."""
+    server = fake_bot_api()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, fake_telegram: RecordingServer,
+) -> Iterator[Stack]:
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
     data_dir = tmp_path_factory.mktemp("data")
@@ -33,6 +45,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "WEB_PORT": str(web_port),
             "PUBLIC_URL": f"http://127.0.0.1:{web_port}",
             "RASA_AUTH_TOKEN": AUTH_TOKEN,
+            **telegram_environment(fake_telegram.url),
         }
     )
     running = Stack(env)
