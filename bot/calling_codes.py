@@ -26,7 +26,8 @@ _SPANISH = (
 _ENGLISH = (
     "1",  # the rest of the NANP: United States, Canada, English-speaking Caribbean
     "44", "61", "64", "353",  # United Kingdom, Australia, New Zealand, Ireland
-    "27", "233", "234", "254", "256", "260", "263",  # South Africa, Ghana, Nigeria, Kenya, Uganda, Zambia, Zimbabwe
+    "27", "233", "234", "254",  # South Africa, Ghana, Nigeria, Kenya
+    "256", "260", "263",  # Uganda, Zambia, Zimbabwe
     "500", "501", "592",  # Falkland Islands, Belize, Guyana
 )
 LANGUAGE_BY_PREFIX: dict[str, str] = {

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -16,6 +20,7 @@ from bot.channels.whatsapp import (
     WHATSAPP_MAX_CHARS,
     Inbound,
     TwilioConfig,
+    WhatsAppInput,
     WhatsAppOutput,
     form_fields,
     load_config,
@@ -262,3 +267,25 @@ def test_deliver_stops_at_a_reply_that_could_not_be_sent(fake_twilio: RecordingS
     fake_twilio.fail_next(400)
     assert not asyncio.run(output.deliver("en"))
     assert [request.body["Body"] for request in fake_twilio.requests] == ["First."]
+
+
+TWILIO_VARIABLES = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER", "TWILIO_WEBHOOK_URL")
+
+
+def _webhook_handler(channel: WhatsAppInput) -> Callable[..., Awaitable[Any]]:
+    """The POST /webhook handler. Sanic's test client (sanic-testing) is not
+    installed, so the handler is called directly; the end-to-end tests post to it."""
+    (route,) = channel.blueprint(lambda _: asyncio.sleep(0))._future_routes
+    return route.handler
+
+
+def test_without_the_twilio_variables_the_webhook_answers_404(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    for name in TWILIO_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    handler = _webhook_handler(WhatsAppInput.from_credentials(None))
+    answer = asyncio.run(handler(SimpleNamespace()))  # reads nothing from the request
+    assert answer.status == 404
+    assert json.loads(answer.body) == {"error": "channel not configured"}

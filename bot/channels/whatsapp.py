@@ -111,7 +111,9 @@ def twilio_signature(auth_token: str, url: str, params: Iterable[tuple[str, str]
     return base64.b64encode(digest).decode()
 
 
-def signature_matches(auth_token: str, url: str, params: Iterable[tuple[str, str]], signature: str | None) -> bool:
+def signature_matches(
+    auth_token: str, url: str, params: Iterable[tuple[str, str]], signature: str | None
+) -> bool:
     if not signature:
         return False
     expected = twilio_signature(auth_token, url, params)
@@ -188,7 +190,9 @@ class WhatsAppOutput(OutputChannel):
         for text, buttons in self.replies:
             for body in split_text(render(text, buttons, language), WHATSAPP_MAX_CHARS):
                 form = {"From": self._config.sender, "To": self._number, "Body": body}
-                sent = await post_with_retries(self._config.messages_url, data=form, auth=auth, what="WhatsApp message")
+                sent = await post_with_retries(
+                    self._config.messages_url, data=form, auth=auth, what="WhatsApp message"
+                )
                 if sent is None:
                     return False
         return True

@@ -10,6 +10,7 @@ import pytest
 
 from bot.launcher import MODEL_PATH, Stack, stack_environment
 from tests.e2e.support import AUTH_TOKEN, Chat
+from tests.e2e.whatsapp import message_resource, twilio_environment
 from tests.fakes.recorder import RecordingServer
 from tests.fakes.telegram import fake_bot_api, telegram_environment
 
@@ -18,6 +19,14 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def fake_twilio() -> Iterator[RecordingServer]:
+    """Twilio's Messages API: records what the WhatsApp channel sends."""
+    server = RecordingServer(answer=message_resource).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -30,22 +39,23 @@ def fake_telegram() -> Iterator[RecordingServer]:
 
 @pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, fake_telegram: RecordingServer,
+    tmp_path_factory: pytest.TempPathFactory, fake_twilio: RecordingServer, fake_telegram: RecordingServer,
 ) -> Iterator[Stack]:
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
     data_dir = tmp_path_factory.mktemp("data")
-    web_port = _free_port()
+    web_port, rasa_port = _free_port(), _free_port()
     env = stack_environment(
         {
             "DATA_DIR": str(data_dir),
             "DATABASE_URL": f"sqlite:///{data_dir / 'e2e.sqlite3'}",
-            "RASA_PORT": str(_free_port()),
+            "RASA_PORT": str(rasa_port),
             "ACTIONS_PORT": str(_free_port()),
             "WEB_PORT": str(web_port),
             "PUBLIC_URL": f"http://127.0.0.1:{web_port}",
             "RASA_AUTH_TOKEN": AUTH_TOKEN,
             **telegram_environment(fake_telegram.url),
+            **twilio_environment(fake_twilio.url, rasa_port),
         }
     )
     running = Stack(env)

@@ -23,7 +23,7 @@ def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None
     """(status, body, headers) of one request; error statuses are returned, not raised."""
     data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if data is not None:
+    if data is not None and not request.has_header("Content-type"):
         request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
