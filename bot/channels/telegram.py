@@ -14,9 +14,9 @@ secret-token header and ignores the person's `language_code`. This one:
   messages, channel posts, membership changes and group chats are ignored;
 - passes `from.language_code` ("es", "es-419", "en-US") on as `metadata.language`;
 - renders buttons as an inline keyboard whose callback_data is a short key (a hash
-  of the prompt's text and buttons, plus the button's index), not the Rasa payload, which may be longer
-  than Telegram's 64 bytes. A press is mapped back through the buttons of the latest
-  turn in the tracker; every press is answered with answerCallbackQuery, the pressed
+  of the prompt's text and buttons, plus the button's index), not the Rasa payload,
+  which may be longer than Telegram's 64 bytes. A press is mapped back through the
+  latest prompt in the tracker; every press is answered with answerCallbackQuery, the pressed
   message loses its keyboard and shows "» <title>" as the person's choice, and a
   button of an earlier prompt gets a polite reply instead;
 - uses a keyed hash of the chat id as the conversation id.
@@ -232,7 +232,7 @@ class TelegramOutput(OutputChannel):
         await self._send(text or "", inline_keyboard(text or "", buttons) if buttons else None)
 
     async def _send(self, text: str, keyboard: dict[str, Any] | None) -> None:
-        pieces = split_text(text or "", MAX_TEXT_CHARS)
+        pieces = split_text(text, MAX_TEXT_CHARS)
         if pieces:
             self.sent += 1
         for number, piece in enumerate(pieces, start=1):
