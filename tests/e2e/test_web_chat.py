@@ -1,0 +1,132 @@
+"""The chat page in a real browser: tests/browser/chat.mjs drives Debian's headless
+Chromium through Playwright over the running assistant (socket.io through the web
+app's relay) and reports what it saw; these tests check it.
+
+Covered: a whole registration to the confirmation link in each language, with the
+mouse and with the keyboard only; a reload in the middle; axe-core with buttons on
+screen; lang attributes; the page at 320 px and at 200 % zoom.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.i18n import t
+from bot.launcher import Stack
+from bot.settings import PROJECT_ROOT
+from tests.e2e.support import http, new_passport
+
+SCRIPT = PROJECT_ROOT / "tests" / "browser" / "chat.mjs"
+CHROMIUM = Path("/usr/bin/chromium")
+CONVERSATION = {
+    # language: (greeting, unambiguous date of birth, nationality, city)
+    "en": ("hello", "25/12/1990", "Bolivia", "Tarija"),
+    "es": ("hola", "5 de marzo de 1985", "boliviana", "Potosí"),
+}
+
+
+def first_line(key: str, language: str, **params: str) -> str:
+    return t(key, language, **params).split("\n")[0]
+
+
+def run_browser(stack: Stack, language: str, plan: dict[str, Any]) -> dict[str, Any]:
+    """Runs chat.mjs on the page in `language`; its JSON report."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (make test does)")
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is missing: the browser tests need Node.js")
+    url = stack.settings.public_url + ("/es/" if language == "es" else "/")
+    completed = subprocess.run(
+        [node, str(SCRIPT), url, json.dumps(plan)],
+        capture_output=True, text=True, timeout=150, cwd=PROJECT_ROOT, check=False,
+    )
+    assert completed.stdout, completed.stderr
+    report = json.loads(completed.stdout)
+    assert completed.returncode == 0, report.get("error") or completed.stderr
+    assert report["pageErrors"] == []
+    return report
+
+
+def registration(language: str, passport: str, reload_and_axe: bool) -> list[dict[str, str]]:
+    """The steps of a new applicant from the greeting to the confirmation link."""
+    greeting, date, nationality, city = CONVERSATION[language]
+    return [
+        {"say": greeting, "expect": t("registered.ask", language)},
+        *([{"axe": True}] if reload_and_axe else []),
+        {"press": t("registered.no", language), "expect": t("passport.ask", language)},
+        {"say": passport, "expect": t("dob.ask", language)},
+        *([{"reload": True}] if reload_and_axe else []),
+        {"say": date, "expect": t("nationality.ask", language)},
+        {"say": nationality, "expect": t("summary.ask", language)},
+        {"press": t("summary.yes", language), "expect": first_line("location.ask", language)},
+        {"press": city, "expect": first_line("location.confirm", language, office="")},
+        {"press": t("location.yes", language), "expect": "/confirmation/"},
+    ]
+
+
+@pytest.mark.parametrize("keyboard", [False, True], ids=["pointer", "keyboard-only"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_whole_registration_on_the_chat_page(stack: Stack, language: str, keyboard: bool) -> None:
+    passport = new_passport()
+    pointer = not keyboard
+    report = run_browser(
+        stack,
+        language,
+        {"keyboard": keyboard, "layout": pointer, "steps": registration(language, passport, pointer)},
+    )
+
+    links = [link for link in report["links"] if "/confirmation/" in link["href"]]
+    assert len(links) == 1, report["links"]
+    assert links[0]["target"] == "_blank" and "noopener" in links[0]["rel"].split()
+    status, page, _ = http("GET", links[0]["href"])
+    assert status == 200 and passport[-3:] in page.decode()
+
+    assert report["buttonTags"] and set(report["buttonTags"]) == {"BUTTON"}
+    bot_messages = [message for message in report["transcript"] if message["role"] == "bot"]
+    assert {(message["ownLang"], message["lang"]) for message in bot_messages} == {(language, language)}
+    assert [message["text"] for message in report["transcript"] if message["role"] == "you"][2] == passport
+
+    if keyboard:
+        assert report["focusOutlines"] and {item["outline"] for item in report["focusOutlines"]} == {"3px solid"}
+    else:
+        (reload,) = report["reloads"]
+        assert reload["after"] == reload["before"] and len(reload["before"]) >= 6
+        assert report["axe"]["buttonsShown"] >= 2
+        assert report["axe"]["violations"] == [], json.dumps(report["axe"], indent=1)
+        print(f"\naxe-core {report['axe']['version']} ({language}): {len(report['axe']['violations'])} "
+              f"violations, {report['axe']['passes']} rules passed, incomplete: "
+              f"{[item['id'] for item in report['axe']['incomplete']]}")
+        for layout in report["layout"]:
+            assert layout["problems"] == [], layout
+            assert layout["scrollWidth"] <= layout["viewportWidth"], layout
+            assert layout["blankBelow"] <= 40, layout  # the page ends with the input
+            assert layout["messages"] == len(report["transcript"])
+    print(f"browser run ({language}, {'keyboard' if keyboard else 'pointer'}): {report['ms']} ms")
+
+
+def test_messages_after_a_language_switch_are_marked_in_the_new_language(stack: Stack) -> None:
+    report = run_browser(
+        stack,
+        "en",
+        {
+            "keyboard": False,
+            "steps": [
+                {"say": "hello", "expect": t("registered.ask", "en")},
+                {"say": "change language", "expect": t("language.switched", "es")},
+            ],
+        },
+    )
+    bot_languages = [message["ownLang"] for message in report["transcript"] if message["role"] == "bot"]
+    switch = next(
+        index
+        for index, message in enumerate(m for m in report["transcript"] if m["role"] == "bot")
+        if t("language.switched", "es") in message["text"]
+    )
+    assert set(bot_languages[:switch]) == {"en"} and set(bot_languages[switch:]) == {"es"}
