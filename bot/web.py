@@ -75,6 +75,7 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 OPEN_SOCKETS = web.AppKey("open_sockets", weakref.WeakSet)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+WebSocket = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
 
 
 def _page_csp(nonce: str) -> str:
@@ -204,8 +205,7 @@ def _read_static_assets() -> dict[str, str]:
         raise RuntimeError(f"{error.filename} is missing: run `npm ci` (make does)") from error
 
 
-async def _pipe(source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
-                target: web.WebSocketResponse | aiohttp.ClientWebSocketResponse) -> None:
+async def _pipe(source: WebSocket, target: WebSocket) -> None:
     """Copies data frames from `source` to `target` until either side closes."""
     try:
         async for message in source:
@@ -231,9 +231,9 @@ async def socket_relay(request: web.Request) -> web.StreamResponse:
     except (aiohttp.ClientError, asyncio.TimeoutError) as error:
         logger.warning("Rasa's socket.io server is unavailable: %s", type(error).__name__)
         return web.json_response({"error": "the assistant is unavailable"}, status=502)
-    await browser.prepare(request)
-    request.app[OPEN_SOCKETS].add(browser)
     try:
+        await browser.prepare(request)
+        request.app[OPEN_SOCKETS].add(browser)
         pipes = [asyncio.create_task(_pipe(browser, rasa)), asyncio.create_task(_pipe(rasa, browser))]
         _, pending = await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
         for pipe in pending:
@@ -241,7 +241,8 @@ async def socket_relay(request: web.Request) -> web.StreamResponse:
         await asyncio.gather(*pending, return_exceptions=True)
     finally:
         await rasa.close()
-        await browser.close()
+        if browser.prepared:
+            await browser.close()
     return browser
 
 

@@ -24,6 +24,7 @@ from tests.e2e.support import http, new_passport
 
 SCRIPT = PROJECT_ROOT / "tests" / "browser" / "chat.mjs"
 CHROMIUM = Path("/usr/bin/chromium")
+AXE_RESULTS = PROJECT_ROOT / "results" / "browser"  # the axe reports, for the record
 CONVERSATION = {
     # language: (greeting, unambiguous date of birth, nationality, city)
     "en": ("hello", "25/12/1990", "Bolivia", "Tarija"),
@@ -92,6 +93,8 @@ def test_a_whole_registration_on_the_chat_page(stack: Stack, language: str, keyb
     bot_messages = [message for message in report["transcript"] if message["role"] == "bot"]
     assert {(message["ownLang"], message["lang"]) for message in bot_messages} == {(language, language)}
     assert [message["text"] for message in report["transcript"] if message["role"] == "you"][2] == passport
+    logs = "".join(path.read_text(errors="replace") for path in (stack.settings.data_dir / "logs").glob("*.log"))
+    assert passport not in logs
 
     if keyboard:
         assert report["focusOutlines"] and {item["outline"] for item in report["focusOutlines"]} == {"3px solid"}
@@ -100,6 +103,8 @@ def test_a_whole_registration_on_the_chat_page(stack: Stack, language: str, keyb
         assert reload["after"] == reload["before"] and len(reload["before"]) >= 6
         assert report["axe"]["buttonsShown"] >= 2
         assert report["axe"]["violations"] == [], json.dumps(report["axe"], indent=1)
+        AXE_RESULTS.mkdir(parents=True, exist_ok=True)
+        (AXE_RESULTS / f"axe-{language}.json").write_text(json.dumps(report["axe"], indent=1))
         print(f"\naxe-core {report['axe']['version']} ({language}): {len(report['axe']['violations'])} "
               f"violations, {report['axe']['passes']} rules passed, incomplete: "
               f"{[item['id'] for item in report['axe']['incomplete']]}")
