@@ -205,6 +205,10 @@ async function main() {
       result.steps.push({ step: Object.keys(step)[0], ms: Date.now() - stepStarted });
     }
     result.transcript = await transcript(page);
+    result.storage = await page.evaluate(() => ({
+      local: Object.keys(window.localStorage),
+      session: Object.keys(window.sessionStorage),
+    }));
     result.links = await page.$$eval("#log a", (links) => links.map((link) => ({
       href: link.href, target: link.target, rel: link.rel, text: link.textContent,
     })));

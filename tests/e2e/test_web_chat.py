@@ -93,6 +93,7 @@ def test_a_whole_registration_on_the_chat_page(stack: Stack, language: str, keyb
     bot_messages = [message for message in report["transcript"] if message["role"] == "bot"]
     assert {(message["ownLang"], message["lang"]) for message in bot_messages} == {(language, language)}
     assert [message["text"] for message in report["transcript"] if message["role"] == "you"][2] == passport
+    assert report["storage"] == {"local": [], "session": ["chat.conversation"]}
     logs = "".join(path.read_text(errors="replace") for path in (stack.settings.data_dir / "logs").glob("*.log"))
     assert passport not in logs
 
