@@ -8,6 +8,7 @@
 //   {"press": title, "expect": text} press a button (keyboard: Shift+Tab to it, Enter or Space)
 //   {"reload": true}                 reload the page and record the transcript before and after
 //   {"axe": true}                    run axe-core (WCAG 2.1 A and AA rules) on the page as it is
+//   {"status": text}                 wait until the page's status line says `text`
 // "expect" must appear in the bot messages that arrive after the step.
 // With "layout", the final transcript is also shown at 320 px and at 200 % zoom, and checked
 // for horizontal overflow and cut-off content.
@@ -198,6 +199,10 @@ async function main() {
         result.reloads.push({ before, after: await transcript(page) });
       } else if (step.axe) {
         result.axe = await runAxe(page);
+      } else if (step.status !== undefined) {
+        await page.waitForFunction(
+          (text) => document.getElementById("status").textContent === text, step.status, { timeout: REPLY_TIMEOUT_MS },
+        );
       }
       if (step.expect !== undefined) {
         await waitForReply(page, count, step.expect);

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import unused_port
 
 from bot.i18n import t
-from bot.launcher import Stack
+from bot.launcher import Stack, stack_environment
 from bot.settings import PROJECT_ROOT
 from tests.e2e.support import http, new_passport
 
@@ -36,14 +37,17 @@ def first_line(key: str, language: str, **params: str) -> str:
     return t(key, language, **params).split("\n")[0]
 
 
-def run_browser(stack: Stack, language: str, plan: dict[str, Any]) -> dict[str, Any]:
-    """Runs chat.mjs on the page in `language`; its JSON report."""
+def page_url(base: str, language: str) -> str:
+    return base + ("/es/" if language == "es" else "/")
+
+
+def run_browser(url: str, plan: dict[str, Any]) -> dict[str, Any]:
+    """Runs chat.mjs on the page at `url`; its JSON report."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (make test does)")
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is missing: the browser tests need Node.js")
-    url = stack.settings.public_url + ("/es/" if language == "es" else "/")
     completed = subprocess.run(
         [node, str(SCRIPT), url, json.dumps(plan)],
         capture_output=True, text=True, timeout=150, cwd=PROJECT_ROOT, check=False,
@@ -51,7 +55,6 @@ def run_browser(stack: Stack, language: str, plan: dict[str, Any]) -> dict[str, 
     assert completed.stdout, completed.stderr
     report = json.loads(completed.stdout)
     assert completed.returncode == 0, report.get("error") or completed.stderr
-    assert report["pageErrors"] == []
     return report
 
 
@@ -78,10 +81,10 @@ def test_a_whole_registration_on_the_chat_page(stack: Stack, language: str, keyb
     passport = new_passport()
     pointer = not keyboard
     report = run_browser(
-        stack,
-        language,
+        page_url(stack.settings.public_url, language),
         {"keyboard": keyboard, "layout": pointer, "steps": registration(language, passport, pointer)},
     )
+    assert report["pageErrors"] == []
 
     links = [link for link in report["links"] if "/confirmation/" in link["href"]]
     assert len(links) == 1, report["links"]
@@ -119,8 +122,7 @@ def test_a_whole_registration_on_the_chat_page(stack: Stack, language: str, keyb
 
 def test_messages_after_a_language_switch_are_marked_in_the_new_language(stack: Stack) -> None:
     report = run_browser(
-        stack,
-        "en",
+        page_url(stack.settings.public_url, "en"),
         {
             "keyboard": False,
             "steps": [
@@ -129,6 +131,7 @@ def test_messages_after_a_language_switch_are_marked_in_the_new_language(stack: 
             ],
         },
     )
+    assert report["pageErrors"] == []
     bot_languages = [message["ownLang"] for message in report["transcript"] if message["role"] == "bot"]
     switch = next(
         index
@@ -136,3 +139,26 @@ def test_messages_after_a_language_switch_are_marked_in_the_new_language(stack: 
         if t("language.switched", "es") in message["text"]
     )
     assert set(bot_languages[:switch]) == {"en"} and set(bot_languages[switch:]) == {"es"}
+
+
+def test_the_page_says_so_while_the_assistant_cannot_be_reached(tmp_path: Path) -> None:
+    web_port = unused_port()
+    lone_web_app = Stack(
+        stack_environment(
+            {
+                "DATA_DIR": str(tmp_path),
+                "WEB_PORT": str(web_port),
+                "PUBLIC_URL": f"http://127.0.0.1:{web_port}",
+                "RASA_URL": f"http://127.0.0.1:{unused_port()}",  # nothing listens there
+            }
+        )
+    )
+    lone_web_app.start(only=("web",))
+    try:
+        report = run_browser(
+            page_url(lone_web_app.settings.public_url, "es"),
+            {"keyboard": False, "steps": [{"status": t("page.chat.offline", "es")}]},
+        )
+    finally:
+        lone_web_app.stop()
+    assert report["pageErrors"] and all("502" in error for error in report["pageErrors"]), report["pageErrors"]
