@@ -4,7 +4,8 @@ app's relay) and reports what it saw; these tests check it.
 
 Covered: a whole registration to the confirmation link in each language, with the
 mouse and with the keyboard only; a reload in the middle; axe-core with buttons on
-screen; lang attributes; the page at 320 px and at 200 % zoom.
+screen; lang attributes, also after a language switch; the page at 320 px and at
+200 % zoom; what the page says while Rasa cannot be reached.
 """
 
 from __future__ import annotations
