@@ -317,7 +317,7 @@ def test_media_gets_a_polite_reply_and_never_reaches_rasa(
     rasa = Rasa({"text": "hi"})
     assert post(channel, fake.message_update(CHAT, "es", **content), rasa)[0] == 200
     assert rasa.received == []
-    assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": t("telegram.text_only", "es")})]
+    assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": t("channel.text_only", "es")})]
 
 
 BUTTONS = [{"title": "Yes, I registered", "payload": "/already_registered"},

@@ -360,7 +360,7 @@ class TelegramInput(InputChannel):
             await output.show_choice(incoming.message_id, incoming.message_text, str(button.get("title", "")))
             text = str(button.get("payload", ""))
         elif incoming.kind == "media":
-            await self._say(output, agent, sender, incoming, "telegram.text_only")
+            await self._say(output, agent, sender, incoming, "channel.text_only")
             return
         try:
             await on_new_message(

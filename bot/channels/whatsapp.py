@@ -335,7 +335,7 @@ class WhatsAppInput(InputChannel):
         language = await conversation_language(agent, sender_id) or guessed
         if not text:
             # A photo, voice note, location or contact card: there is no text to read.
-            output.replies.append((t("whatsapp.text_only", language), []))
+            output.replies.append((t("channel.text_only", language), []))
         elif not output.replies:
             output.replies.append((t("system.unavailable", language), []))
         if not await output.deliver(language):

@@ -176,7 +176,7 @@ def test_a_sticker_or_photo_gets_a_polite_reply(
 ) -> None:
     chat = TelegramChat(stack, fake_telegram, language)
     assert chat.post(fake.message_update(chat.chat_id, language, **content)) == 200
-    assert chat.text == t("telegram.text_only", language)
+    assert chat.text == t("channel.text_only", language)
     assert t("registered.ask", language) in chat.say("/start")
 
 

@@ -199,9 +199,9 @@ def test_a_photo_or_a_location_gets_a_polite_reply(person: WhatsAppChat) -> None
         MediaContentType0="image/jpeg",
         MediaUrl0=f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM1/Media/ME1",
     )
-    assert person.last == [t("whatsapp.text_only", "es")]
+    assert person.last == [t("channel.text_only", "es")]
     person.say(None, MessageType="location", Latitude="-16.5", Longitude="-68.15")
-    assert person.last == [t("whatsapp.text_only", "es")]
+    assert person.last == [t("channel.text_only", "es")]
     person.say("no")
     expect(person, "passport.ask", "es")
 
