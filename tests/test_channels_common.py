@@ -16,6 +16,7 @@ from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.common import (
+    RecentIds,
     choose_button,
     conversation_id,
     conversation_language,
@@ -196,3 +197,9 @@ def test_an_unreachable_api_gives_up_without_raising() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     assert _send(f"http://127.0.0.1:{port}/send", attempts=2) is None
+
+
+def test_recent_ids_drop_repeats_and_forget_the_oldest() -> None:
+    recent = RecentIds(2)
+    assert [recent.is_new(key) for key in ("a", "a", "b", "c", "b")] == [True, False, True, True, False]
+    assert recent.is_new("a")  # forgotten: only the latest two are kept

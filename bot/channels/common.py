@@ -8,6 +8,7 @@
 - `conversation_language`: the language the conversation is in, for replies the
   channel writes itself (an apology, a note about media).
 - `split_text`: long replies cut at sentence boundaries.
+- `RecentIds`: the latest message ids seen, to drop a platform's re-deliveries.
 - `post_with_retries`: an outbound API call that does not block the event loop and
   retries a failed send a bounded number of times with back-off.
 """
@@ -19,6 +20,8 @@ import hashlib
 import hmac
 import logging
 import re
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
 import aiohttp
@@ -75,6 +78,23 @@ async def conversation_language(agent: Any, sender_id: str) -> str | None:
         return None
     language = tracker.get_slot("language") if tracker else None
     return language if language in LANGUAGES else None
+
+
+class RecentIds:
+    """The latest `size` ids seen (Twilio's MessageSid, Telegram's update_id)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._seen: OrderedDict[Hashable, None] = OrderedDict()
+
+    def is_new(self, key: Hashable) -> bool:
+        """True the first time `key` is seen (and remembers it), False after."""
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
 
 
 _CHOICE = re.compile(r"^\s*(?:(?:opcion|option|opc|op|no|num|numero|number|#)\s*\.?\s*)?#?(\d{1,2})\s*[.)]?\s*$")

@@ -36,7 +36,6 @@ import hmac
 import json
 import logging
 import os
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +46,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import (
+    RecentIds,
     conversation_id,
     conversation_language,
     last_prompt,
@@ -268,7 +268,7 @@ class TelegramInput(InputChannel):
     def __init__(self, config: TelegramConfig | None, secret_key: bytes) -> None:
         self.config = config
         self.secret_key = secret_key
-        self.seen_updates: OrderedDict[int, None] = OrderedDict()
+        self.seen_updates = RecentIds(REMEMBERED_UPDATES)
 
     @classmethod
     def name(cls) -> str:
@@ -281,15 +281,6 @@ class TelegramInput(InputChannel):
         if config is None:
             logger.info("Telegram channel off: set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN to switch it on.")
         return cls(config, load_settings().secret_key)
-
-    def is_new(self, update_id: int) -> bool:
-        """False for an update id seen recently (Telegram re-delivers after a timeout)."""
-        if update_id in self.seen_updates:
-            return False
-        self.seen_updates[update_id] = None
-        if len(self.seen_updates) > REMEMBERED_UPDATES:
-            self.seen_updates.popitem(last=False)
-        return True
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -331,7 +322,7 @@ class TelegramInput(InputChannel):
             incoming = parse_update(update)
         except (ValueError, RecursionError) as error:
             return 400, {"error": str(error) if isinstance(error, InvalidUpdate) else "the body must be JSON"}
-        if incoming is None or not self.is_new(update["update_id"]):
+        if incoming is None or not self.seen_updates.is_new(update["update_id"]):
             return 200, {"ok": True}
         try:
             await self.handle(config, incoming, agent, on_new_message)

@@ -31,7 +31,6 @@ import logging
 import os
 import re
 import urllib.parse
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +43,7 @@ from sanic.response import HTTPResponse
 
 from bot.calling_codes import language_for_number
 from bot.channels.common import (
+    RecentIds,
     choose_button,
     conversation_id,
     conversation_language,
@@ -215,7 +215,7 @@ class WhatsAppInput(InputChannel):
         # The latest turn of each conversation: the next one waits for it, so that
         # one person's messages are answered in the order they were sent.
         self._tails: dict[str, asyncio.Task[None]] = {}
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen = RecentIds(REMEMBERED_MESSAGE_SIDS)
 
     @classmethod
     def name(cls) -> str:
@@ -251,7 +251,7 @@ class WhatsAppInput(InputChannel):
             inbound = read_inbound(fields)
             if isinstance(inbound, str):
                 return _error(inbound, 400)
-            if self._seen_before(inbound.message_sid):
+            if not self._seen.is_new(inbound.message_sid):
                 return _twiml()
             turn = self._enqueue(config, inbound, request.app.ctx.agent, on_new_message)
             try:
@@ -261,14 +261,6 @@ class WhatsAppInput(InputChannel):
             return _twiml()
 
         return webhook
-
-    def _seen_before(self, message_sid: str) -> bool:
-        if message_sid in self._seen:
-            return True
-        self._seen[message_sid] = None
-        if len(self._seen) > REMEMBERED_MESSAGE_SIDS:
-            self._seen.popitem(last=False)
-        return False
 
     def _enqueue(
         self,
