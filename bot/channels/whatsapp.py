@@ -75,6 +75,17 @@ _WHATSAPP_NUMBER = re.compile(r"^whatsapp:\+[1-9]\d{5,14}$")
 _MESSAGE_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
 
 
+async def _after(previous: asyncio.Task[None] | None, turn: Awaitable[None]) -> None:
+    """Runs `turn` once the same person's previous turn has ended, so their messages
+    are answered in order."""
+    if previous is not None:
+        await asyncio.wait([previous])
+    try:
+        await turn
+    except Exception:
+        logger.exception("Answering a WhatsApp message failed.")
+
+
 @dataclass(frozen=True)
 class TwilioConfig:
     account_sid: str
@@ -271,7 +282,9 @@ class WhatsAppInput(InputChannel):
     ) -> asyncio.Task[None]:
         sender_id = conversation_id(CHANNEL, inbound.number, self._secret_key)
         previous = self._tails.get(sender_id)
-        turn = asyncio.create_task(self._turn(previous, config, sender_id, inbound, agent, on_new_message))
+        turn = asyncio.create_task(
+            _after(previous, self._handle(config, sender_id, inbound, agent, on_new_message))
+        )
         self._tails[sender_id] = turn
 
         def forget(done: asyncio.Task[None]) -> None:
@@ -280,22 +293,6 @@ class WhatsAppInput(InputChannel):
 
         turn.add_done_callback(forget)
         return turn
-
-    async def _turn(
-        self,
-        previous: asyncio.Task[None] | None,
-        config: TwilioConfig,
-        sender_id: str,
-        inbound: Inbound,
-        agent: Any,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        try:
-            await self._handle(config, sender_id, inbound, agent, on_new_message)
-        except Exception:
-            logger.exception("Answering a WhatsApp message failed.")
 
     @staticmethod
     async def _handle(
