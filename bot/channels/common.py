@@ -42,17 +42,23 @@ def conversation_id(channel: str, account: str, secret: bytes) -> str:
     return f"{channel}-{digest[:32]}"
 
 
+async def _tracker(agent: Any, sender_id: str) -> Any:
+    """The conversation's tracker, or None when there is none or it cannot be read:
+    what the channels read from it (buttons, language) is never worth a failed reply."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return None
+    try:
+        return await store.retrieve(sender_id)
+    except Exception:  # noqa: BLE001 - any tracker store error means "unknown"
+        logger.warning("Could not read the conversation.")
+        return None
+
+
 async def last_prompt(agent: Any, sender_id: str) -> tuple[str, list[dict[str, Any]]]:
     """The text and buttons of the assistant's latest message with buttons in its
     latest turn; ("", []) once the person wrote."""
-    store = getattr(agent, "tracker_store", None)
-    if store is None:
-        return "", []
-    try:
-        tracker = await store.retrieve(sender_id)
-    except Exception:  # noqa: BLE001 - a missing tracker just means no buttons
-        logger.warning("Could not read the conversation to map a button reply.")
-        return "", []
+    tracker = await _tracker(agent, sender_id)
     if tracker is None:
         return "", []
     for event in reversed(tracker.events):
@@ -72,10 +78,7 @@ async def last_buttons(agent: Any, sender_id: str) -> list[dict[str, Any]]:
 
 async def conversation_language(agent: Any, sender_id: str) -> str | None:
     """The `language` slot of the conversation, None when unknown or unreadable."""
-    try:
-        tracker = await agent.tracker_store.retrieve(sender_id)
-    except Exception:  # noqa: BLE001 - a reply must not depend on the tracker store
-        return None
+    tracker = await _tracker(agent, sender_id)
     language = tracker.get_slot("language") if tracker else None
     return language if language in LANGUAGES else None
 
