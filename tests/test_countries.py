@@ -132,6 +132,31 @@ from bot.validation import Result
         ("República Democrática del Congo", "COD"),
         ("Costa de Marfil", "CIV"),
         ("Côte d'Ivoire", "CIV"),
+        ("Belgian", "BEL"),
+        ("belga", "BEL"),
+        ("Swedish", "SWE"),
+        ("sueca", "SWE"),
+        ("Norwegian", "NOR"),
+        ("noruego", "NOR"),
+        ("Polish", "POL"),
+        ("polacas", "POL"),
+        ("Greek", "GRC"),
+        ("griego", "GRC"),
+        ("Egyptian", "EGY"),
+        ("egipcia", "EGY"),
+        ("suiza", "CHE"),
+        ("danes", "DNK"),
+        ("húngara", "HUN"),
+        ("iraní", "IRN"),
+        ("marroqui", "MAR"),
+        ("nigeriano", "NGA"),
+        ("Niger", "NER"),
+        ("sudafricana", "ZAF"),
+        ("tailandés", "THA"),
+        ("Pakistani", "PAK"),
+        ("neozelandesa", "NZL"),
+        ("Czech", "CZE"),
+        ("República Checa", "CZE"),
     ],
 )
 def test_reads_names_demonyms_and_codes(text: str, expected: str) -> None:
@@ -253,3 +278,8 @@ def test_the_rejection_renders_in_both_languages(language: str) -> None:
     result = parse_nationality("xyz")
     message = t(result.error, language, **result.params)
     assert message and "%{" not in message
+
+
+def test_checar_is_not_a_nationality() -> None:
+    # "checa"/"checo" are forms of "checar" (to check) in Latin American Spanish.
+    assert parse_nationality("checa si ya estoy registrado").value is None
