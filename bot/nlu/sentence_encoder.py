@@ -12,8 +12,8 @@ next to the sparse ones.
 DIET leans on the words it has seen. A logistic regression on the sentence vector
 alone leans on meaning; the two err on different messages, so
 SentenceIntentClassifier (after DIET) replaces DIET's ranking with the average of
-both. On the held-out set (tests/nlu/) the average beat either one alone in both
-languages (figures in the README).
+both. It gains most in Spanish, where DIET alone was weakest (figures in the
+README).
 
 In config.yml: `bot.nlu.sentence_encoder.SentenceEncoderFeaturizer` among the
 featurizers, `bot.nlu.sentence_encoder.SentenceIntentClassifier` after DIET.
