@@ -45,13 +45,14 @@ validate: $(INSTALLED)
 	$(RASA) data validate --fail-on-warnings --quiet
 
 test-unit: $(INSTALLED) $(NODE_INSTALLED)
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e --ignore=tests/security
 
 test-stories: $(MODEL)
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
 
+# The end-to-end and security tests share one running stack (tests/stack.py).
 test-e2e: $(MODEL) $(NODE_INSTALLED) chromium
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e tests/security
 
 test: lint validate test-unit test-stories test-e2e
 

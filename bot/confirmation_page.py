@@ -190,3 +190,11 @@ def render_not_found_html(language: str, *, nonce: str | None = None) -> str:
     title = t("page.not_found.title", language)
     body = f"<h1>{escape(title)}</h1>\n<p>{escape(t('page.not_found.body', language))}</p>\n"
     return _document(language, title, body, nonce)
+
+
+def render_unavailable_html(language: str, *, nonce: str | None = None) -> str:
+    """The page shown when the database cannot be reached: nothing is lost, try again soon."""
+    language = normalise_language(language)
+    title = t("page.unavailable.title", language)
+    body = f"<h1>{escape(title)}</h1>\n<p>{escape(t('page.unavailable.body', language))}</p>\n"
+    return _document(language, title, body, nonce)

@@ -3,7 +3,8 @@
 `make run` calls `python -m bot.launcher`; the end-to-end tests use `Stack` to start
 the same three processes on free ports with a throw-away data directory.
 The Rasa HTTP API is switched on only when RASA_AUTH_TOKEN is set, and then only
-with that token. Each process logs to DATA_DIR/logs/<name>.log.
+with that token. Each process logs to DATA_DIR/logs/<name>.log. A process that
+stops is started again, after a delay that grows while it keeps failing.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.settings import PROJECT_ROOT, Settings, action_server_token, load_settings
 
 MODEL_PATH = PROJECT_ROOT / "models" / "bot.tar.gz"
 BIN_DIR = Path(sys.executable).parent
@@ -36,27 +38,32 @@ class Service:
     ready_url: str
 
 
-def services_for(settings: Settings, auth_token: str | None) -> list[Service]:
-    """The three processes, in start order, with the URL that answers once each is ready."""
-    rasa = [
-        str(BIN_DIR / "rasa"), "run",
-        "--model", str(MODEL_PATH),
-        "--port", str(settings.rasa_port),
-        "--interface", "127.0.0.1",
-        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
-    ]
-    if auth_token:
-        rasa += ["--enable-api", "--auth-token", auth_token]
+def services_for(settings: Settings, env: dict[str, str]) -> list[Service]:
+    """The three processes, in start order, with the URL that answers once each is ready.
+
+    Each listens on 127.0.0.1 unless ACTIONS_HOST / RASA_HOST / WEB_HOST say otherwise.
+    The Rasa API token reaches Rasa through the environment, never the command line.
+    """
+    python = str(BIN_DIR / "python")
     return [
         Service(
             "actions",
-            [str(BIN_DIR / "python"), "-m", "rasa_sdk", "--actions", "bot.actions",
-             "--port", str(settings.actions_port)],
+            [python, "-m", "bot.action_server"],
             f"http://127.0.0.1:{settings.actions_port}/health",
         ),
-        Service("rasa", rasa, f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/"),
-        Service("web", [str(BIN_DIR / "python"), "-m", "bot.web"], f"http://127.0.0.1:{settings.web_port}/health"),
+        Service(
+            "rasa",
+            [
+                python, "-m", "bot.rasa_server",
+                "--model", str(MODEL_PATH),
+                "--port", str(settings.rasa_port),
+                "--interface", env.get("RASA_HOST") or "127.0.0.1",
+                "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+                "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+            ],
+            f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/",
+        ),
+        Service("web", [python, "-m", "bot.web"], f"http://127.0.0.1:{settings.web_port}/health"),
     ]
 
 
@@ -82,15 +89,42 @@ class Stack:
     def start(self, only: tuple[str, ...] | None = None) -> None:
         settings = self.settings
         log_dir = settings.data_dir / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        for service in services_for(settings, self.env.get("RASA_AUTH_TOKEN")):
+        for service in services_for(settings, self.env):
             if only is not None and service.name not in only:
                 continue
-            log = open(log_dir / f"{service.name}.log", "ab")  # noqa: SIM115 - owned by the process
+            self._spawn(service, log_dir)
+            self._wait_ready(service)
+
+    def _spawn(self, service: Service, log_dir: Path) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with open(log_dir / f"{service.name}.log", "ab") as log:
             self.processes[service.name] = subprocess.Popen(
                 service.argv, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
             )
-            self._wait_ready(service)
+
+    def supervise(self, backoff: Backoff, poll_s: float = 1.0) -> None:
+        """Restarts any process that stops, until interrupted."""
+        while True:
+            time.sleep(poll_s)
+            self.restart_stopped(backoff)
+
+    def restart_stopped(self, backoff: Backoff, sleep: Callable[[float], None] = time.sleep) -> list[str]:
+        """Starts again every process that has exited, each after its back-off delay;
+        returns their names."""
+        settings = self.settings
+        by_name = {service.name: service for service in services_for(settings, self.env)}
+        restarted = []
+        for name, process in list(self.processes.items()):
+            if process.poll() is None:
+                backoff.running(name)
+                continue
+            delay = backoff.next_delay(name)
+            print(f"{name} stopped (exit {process.returncode}); restarting in {delay:.0f}s.",
+                  file=sys.stderr, flush=True)
+            sleep(delay)
+            self._spawn(by_name[name], settings.data_dir / "logs")
+            restarted.append(name)
+        return restarted
 
     def _wait_ready(self, service: Service) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -116,12 +150,39 @@ class Stack:
             del self.processes[name]
 
 
+@dataclass
+class Backoff:
+    """Delays before restarting a process: `first_s`, doubled after every crash up to
+    `max_s`, and back to `first_s` once it has run for `reset_after_s`."""
+
+    first_s: float = 1.0
+    max_s: float = 60.0
+    reset_after_s: float = 120.0
+    clock: Callable[[], float] = time.monotonic
+    _delays: dict[str, float] = field(default_factory=dict)
+    _started: dict[str, float] = field(default_factory=dict)
+
+    def next_delay(self, name: str) -> float:
+        delay = self._delays.get(name, self.first_s)
+        self._delays[name] = min(delay * 2, self.max_s)
+        self._started[name] = self.clock() + delay
+        return delay
+
+    def running(self, name: str) -> None:
+        started = self._started.get(name)
+        if started is not None and self.clock() - started >= self.reset_after_s:
+            self._delays.pop(name, None)
+            self._started.pop(name, None)
+
+
 def stack_environment(overrides: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of the three processes: ours plus quiet, offline defaults."""
     env = {**os.environ, **(overrides or {})}
     settings = load_settings(env)
     env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{settings.actions_port}/webhook")
     env.setdefault("RASA_URL", f"http://127.0.0.1:{settings.rasa_port}")
+    # endpoints.yml sends it to the action server, which answers nothing else.
+    env["ACTION_SERVER_TOKEN"] = action_server_token(settings.secret_key)
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -156,9 +217,7 @@ def main() -> None:
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        while all(process.poll() is None for process in stack.processes.values()):
-            time.sleep(1)
-        print("A process stopped unexpectedly; shutting down.", file=sys.stderr)
+        stack.supervise(Backoff())
     except KeyboardInterrupt:
         pass
     finally:

@@ -3,6 +3,11 @@
 No raw passport number or date of birth is stored: an applicant is found again through
 a keyed hash (HMAC-SHA256) of passport number, date of birth and nationality; only the
 masked passport and the nationality are kept for display.
+
+The tables are created on first use, not at construction, so that a program using the
+registry starts while the database is down. Every public method raises
+RegistryUnavailable when the database cannot be reached or fails; its message names only
+the error's type, never the statement's parameters.
 """
 
 from __future__ import annotations
@@ -11,15 +16,18 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import wraps
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from bot.i18n import LANGUAGES
 
@@ -32,6 +40,13 @@ _PASSPORT_PATTERN = re.compile(r"[A-Z0-9]{5,20}")
 _NATIONALITY_PATTERN = re.compile(r"[A-Z]{3}")
 # Fresh confirmation numbers and tokens collide with existing ones only by (rare) chance.
 _ISSUE_ATTEMPTS = 5
+# Seconds to wait for a locked SQLite file (sqlite3's own default, made explicit) or for
+# a PostgreSQL connection (libpq waits for the operating system's TCP timeout, minutes).
+# A `timeout` / `connect_timeout` in the database URL wins.
+_SQLITE_BUSY_TIMEOUT = 5.0
+_POSTGRES_CONNECT_TIMEOUT = 5
+# DBAPIError covers OperationalError, InterfaceError, DatabaseError and the rest of PEP 249.
+_DATABASE_ERRORS = (DBAPIError, DisconnectionError, PoolTimeoutError)
 
 _UTC = timezone.utc
 
@@ -120,6 +135,32 @@ def _utc_now() -> datetime:
     return datetime.now(_UTC)
 
 
+class RegistryUnavailable(RuntimeError):
+    """The database could not be reached or answered with an error; nothing was changed
+    that a retry would repeat. The message never holds personal data."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _unavailable_on_database_errors(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Turns a database failure in `method` into RegistryUnavailable."""
+
+    @wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except _DATABASE_ERRORS as error:
+            failure = type(getattr(error, "orig", None) or error)
+            reason = f"{failure.__module__}.{failure.__qualname__}"
+        # Raised outside the except clause, so that the SQLAlchemy error, whose text holds
+        # the statement's parameters, is neither __cause__ nor __context__.
+        raise RegistryUnavailable(f"the database is unavailable ({reason})")
+
+    return wrapper
+
+
 class Registry:
     """Registrations and confirmations in the database at `database_url`.
 
@@ -136,19 +177,41 @@ class Registry:
         url = make_url(database_url)
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args: dict[str, Any] = {}
+        if url.get_backend_name() == "sqlite" and "timeout" not in url.query:
+            connect_args["timeout"] = _SQLITE_BUSY_TIMEOUT
+        if url.get_driver_name() == "psycopg2" and "connect_timeout" not in url.query:
+            connect_args["connect_timeout"] = _POSTGRES_CONNECT_TIMEOUT
         # echo stays off: statements' parameters would show personal data.
-        self._engine = sa.create_engine(url, future=True, pool_pre_ping=True, pool_recycle=1800)
+        self._engine = sa.create_engine(
+            url, future=True, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args
+        )
         # A key of its own, so that the lookup hash never equals another use of the secret.
         self._lookup_key = hmac.new(secret_key, b"registry lookup hash v1", hashlib.sha256).digest()
         self._clock = clock
-        _metadata.create_all(self._engine)
+        self._schema_lock = threading.Lock()
+        self._schema_ready = False
 
+    @_unavailable_on_database_errors
+    def prepare(self) -> None:
+        """Creates the tables unless done already; every other method calls it first."""
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if not self._schema_ready:
+                _metadata.create_all(self._engine)
+                self._schema_ready = True
+
+    @_unavailable_on_database_errors
     def find(self, applicant: Applicant) -> Registration | None:
+        self.prepare()
         with self._engine.connect() as connection:
             return self._find(connection, self._lookup_hash(applicant))
 
+    @_unavailable_on_database_errors
     def register(self, applicant: Applicant) -> tuple[Registration, bool]:
         """The applicant's registration and whether it was created now (False: it existed)."""
+        self.prepare()
         lookup_hash = self._lookup_hash(applicant)
         with self._engine.connect() as connection:
             existing = self._find(connection, lookup_hash)
@@ -178,9 +241,12 @@ class Registry:
             True,
         )
 
+    @_unavailable_on_database_errors
     def confirmation_for(self, registration_id: int) -> Confirmation | None:
+        self.prepare()
         return self._confirmation(_confirmations.c.registration_id == registration_id)
 
+    @_unavailable_on_database_errors
     def issue_confirmation(self, registration_id: int, office_id: str, language: str) -> Confirmation:
         """A new confirmation for the registration, or the one it already has.
 
@@ -191,6 +257,7 @@ class Registry:
         max_length = _confirmations.c.office_id.type.length
         if not 0 < len(office_id) <= max_length:
             raise ValueError(f"office_id must be 1 to {max_length} characters")
+        self.prepare()
         for _ in range(_ISSUE_ATTEMPTS):
             existing = self.confirmation_for(registration_id)
             if existing is not None:
@@ -220,9 +287,11 @@ class Registry:
             return _require(self.confirmation_for(registration_id))
         raise RuntimeError("could not issue a unique confirmation number")
 
+    @_unavailable_on_database_errors
     def confirmation_by_token(self, token: str) -> Confirmation | None:
         if not _TOKEN_PATTERN.fullmatch(token):
             return None
+        self.prepare()
         return self._confirmation(_confirmations.c.token == token)
 
     def dispose(self) -> None:

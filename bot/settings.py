@@ -6,6 +6,8 @@ generated once and kept (mode 0600) in the data directory.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -54,3 +56,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         web_port=int(env.get("WEB_PORT") or 8080),
         profile_path=Path(env.get("EMBASSY_PROFILE") or DEFAULT_PROFILE),
     )
+
+
+def action_server_token(secret_key: bytes) -> str:
+    """The shared secret our Rasa server sends the action server (X-Action-Token):
+    derived from the secret key with its own label, so it reveals nothing of it."""
+    return hmac.new(secret_key, b"action server token v1", hashlib.sha256).hexdigest()

@@ -9,6 +9,24 @@ Confirmation URLs hold a secret token: they are never logged (RouteAccessLogger
 writes the route name instead of the path), never cached, and never sent on as
 a Referer.
 
+Limits of the relay, so that one address cannot hold every connection:
+- WEB_MAX_SOCKETS_PER_CLIENT (default 20): open WebSockets per client address; one
+  more gets 429. The address is the TCP peer's: X-Forwarded-For is not trusted, so
+  behind a reverse proxy every visitor shares the proxy's address and this limit must
+  be raised to the overall one (or the proxy must limit per visitor itself).
+- WEB_MAX_SOCKETS (default 500): open WebSockets in all; one more gets 503.
+- WEB_SOCKET_IDLE_SECONDS (default 120): a socket on which the browser sent no data
+  frame for this long is closed. Rasa's socket.io pings every 25 s and the page
+  answers, so only a page that stopped running (or a client that is not the page)
+  goes idle. Dead connections are also found by WebSocket pings every
+  HEARTBEAT_SECONDS, on both sides of the relay.
+
+No route reads a request body: one announced larger than MAX_BODY_BYTES, or sent
+chunked (of unknown size), gets 413 before anything reads it.
+
+The database may be down when the app starts: it starts anyway, logs it, and tries
+again on each confirmation request, which meanwhile gets a 503 page.
+
 Run it with `python -m bot.web` (host: WEB_HOST, default 127.0.0.1; port:
 WEB_PORT; Rasa: RASA_URL, default http://127.0.0.1:RASA_PORT).
 """
@@ -17,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import re
 import secrets
@@ -25,17 +44,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from html import escape
 from pathlib import Path
 from string import Template
+from typing import TypeVar
 
 import aiohttp
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.abc import AbstractAccessLogger
 from yarl import URL
 
-from bot.confirmation_page import render_confirmation_html, render_not_found_html
+from bot.confirmation_page import (
+    render_confirmation_html,
+    render_not_found_html,
+    render_unavailable_html,
+)
 from bot.confirmation_pdf import render_confirmation_pdf
 from bot.i18n import LANGUAGES, normalise_language, t
 from bot.profile import EmbassyProfile, load_profile
-from bot.registry import Confirmation, Registry
+from bot.registry import Confirmation, Registry, RegistryUnavailable
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -60,6 +84,12 @@ MAX_FRAME_BYTES = 16 * 1024
 MAX_BODY_BYTES = 16 * 1024  # no route reads a body
 # No total timeout: it would cut every relayed WebSocket after that long.
 RASA_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=5, sock_connect=5)
+DEFAULT_MAX_SOCKETS_PER_CLIENT = 20
+DEFAULT_MAX_SOCKETS = 500
+DEFAULT_SOCKET_IDLE_SECONDS = 120.0
+# A ping after this many seconds without a frame; no pong within half of it closes the socket.
+HEARTBEAT_SECONDS = 30.0
+RETRY_AFTER_SECONDS = 60  # the confirmation pages' 503 while the database is unavailable
 
 # No object-src 'none': some browsers' built-in PDF viewers refuse to show a PDF
 # served with it; default-src 'self' already limits objects to this origin.
@@ -73,9 +103,11 @@ CHAT_PAGES = web.AppKey("chat_pages", dict)
 STATIC_FILES = web.AppKey("static_files", dict)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 OPEN_SOCKETS = web.AppKey("open_sockets", weakref.WeakSet)
+SOCKET_IDLE_SECONDS = web.AppKey("socket_idle_seconds", float)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WebSocket = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
+_Number = TypeVar("_Number", int, float)
 
 
 def _page_csp(nonce: str) -> str:
@@ -149,8 +181,20 @@ def _not_found(request: web.Request) -> web.Response:
     return _html_page(lambda nonce: render_not_found_html(language, nonce=nonce), status=404)
 
 
+def _unavailable(request: web.Request, error: RegistryUnavailable) -> web.Response:
+    """503 page in the browser's language; the error's message holds no personal data."""
+    logger.warning("Confirmation look-up failed, answered 503: %s", error)
+    language = _requested_language(request)
+    response = _html_page(lambda nonce: render_unavailable_html(language, nonce=nonce), status=503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 async def confirmation_page(request: web.Request) -> web.Response:
-    confirmation = await _find_confirmation(request)
+    try:
+        confirmation = await _find_confirmation(request)
+    except RegistryUnavailable as error:
+        return _unavailable(request, error)
     if confirmation is None:
         return _not_found(request)
     language = _requested_language(request, confirmation.language)
@@ -161,7 +205,10 @@ async def confirmation_page(request: web.Request) -> web.Response:
 
 
 async def confirmation_pdf(request: web.Request) -> web.Response:
-    confirmation = await _find_confirmation(request)
+    try:
+        confirmation = await _find_confirmation(request)
+    except RegistryUnavailable as error:
+        return _unavailable(request, error)
     if confirmation is None:
         return _not_found(request)
     language = _requested_language(request, confirmation.language)
@@ -205,14 +252,85 @@ def _read_static_assets() -> dict[str, str]:
         raise RuntimeError(f"{error.filename} is missing: run `npm ci` (make does)") from error
 
 
-async def _pipe(source: WebSocket, target: WebSocket) -> None:
-    """Copies data frames from `source` to `target` until either side closes."""
+class SocketLimits:
+    """Counts the relayed WebSockets open per client address and in all.
+
+    Only the event loop's thread uses it, so it needs no lock.
+    """
+
+    def __init__(self, per_client: int, overall: int) -> None:
+        self.per_client = per_client
+        self.overall = overall
+        self.total = 0
+        self._by_client: dict[str, int] = {}
+
+    def open_for(self, client: str) -> int:
+        return self._by_client.get(client, 0)
+
+    def acquire(self, client: str) -> int | None:
+        """Counts one more socket for `client` and returns None, or counts nothing and
+        returns the status to refuse it with: 429 (this client's limit), 503 (overall)."""
+        if self.open_for(client) >= self.per_client:
+            return 429
+        if self.total >= self.overall:
+            return 503
+        self._by_client[client] = self.open_for(client) + 1
+        self.total += 1
+        return None
+
+    def release(self, client: str) -> None:
+        remaining = self.open_for(client) - 1
+        if remaining > 0:
+            self._by_client[client] = remaining
+        else:
+            self._by_client.pop(client, None)
+        self.total -= 1
+
+
+SOCKET_LIMITS = web.AppKey("socket_limits", SocketLimits)
+REFUSALS = {429: "too many open connections from your address", 503: "the assistant is busy"}
+
+
+def client_address(request: web.Request) -> str:
+    """The TCP peer's address. X-Forwarded-For is not trusted: any client can write it."""
+    return request.remote or "unknown"
+
+
+def _env_positive(name: str, default: _Number, kind: Callable[[str], _Number]) -> _Number:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
     try:
-        async for message in source:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < math.inf:  # also refuses nan
+        raise ValueError(f"{name} must be a positive number, not {raw!r}")
+    return value
+
+
+CLOSED_MESSAGE_TYPES = (
+    aiohttp.WSMsgType.CLOSE,
+    aiohttp.WSMsgType.CLOSING,
+    aiohttp.WSMsgType.CLOSED,
+    aiohttp.WSMsgType.ERROR,
+)
+
+
+async def _pipe(source: WebSocket, target: WebSocket, idle_seconds: float | None = None) -> None:
+    """Copies data frames from `source` to `target` until either side closes, or until
+    `source` sent no data frame for `idle_seconds` (pings and pongs do not count)."""
+    try:
+        while True:
+            message = await asyncio.wait_for(source.receive(), idle_seconds)
             if message.type == aiohttp.WSMsgType.TEXT:
                 await target.send_str(message.data)
             elif message.type == aiohttp.WSMsgType.BINARY:
                 await target.send_bytes(message.data)
+            elif message.type in CLOSED_MESSAGE_TYPES:
+                return
+    except asyncio.TimeoutError:
+        logger.info("Closing a chat WebSocket idle for %.0f s", idle_seconds)
     except ConnectionError:
         pass  # the other side went away; the caller closes both
 
@@ -220,21 +338,41 @@ async def _pipe(source: WebSocket, target: WebSocket) -> None:
 async def socket_relay(request: web.Request) -> web.StreamResponse:
     """Relays the chat page's WebSocket to Rasa's socket.io server, frame by frame.
 
-    Rasa is connected first, so that a browser gets a 502 (and its socket.io client
-    retries) instead of an open socket to nowhere while Rasa is down.
+    A client over its limit gets 429, and everyone gets 503 when the relay is full,
+    before anything connects to Rasa. Rasa is connected first, so that a browser gets
+    a 502 (and its socket.io client retries) instead of an open socket to nowhere
+    while Rasa is down.
     """
-    browser = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES)
+    browser = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=HEARTBEAT_SECONDS)
     if not browser.can_prepare(request).ok:
         return web.json_response({"error": "WebSocket connections only"}, status=400)
+    limits = request.app[SOCKET_LIMITS]
+    client = client_address(request)
+    refusal = limits.acquire(client)
+    if refusal is not None:
+        logger.warning("Chat WebSocket refused with %d (%d open in all)", refusal, limits.total)
+        return web.json_response({"error": REFUSALS[refusal]}, status=refusal)
     try:
-        rasa = await request.app[HTTP].ws_connect(request.app[RASA_SOCKET].with_query(request.query))
+        return await _relay(request, browser)
+    finally:
+        limits.release(client)
+
+
+async def _relay(request: web.Request, browser: web.WebSocketResponse) -> web.StreamResponse:
+    try:
+        rasa = await request.app[HTTP].ws_connect(
+            request.app[RASA_SOCKET].with_query(request.query), heartbeat=HEARTBEAT_SECONDS
+        )
     except (aiohttp.ClientError, asyncio.TimeoutError) as error:
         logger.warning("Rasa's socket.io server is unavailable: %s", type(error).__name__)
         return web.json_response({"error": "the assistant is unavailable"}, status=502)
     try:
         await browser.prepare(request)
         request.app[OPEN_SOCKETS].add(browser)
-        pipes = [asyncio.create_task(_pipe(browser, rasa)), asyncio.create_task(_pipe(rasa, browser))]
+        pipes = [
+            asyncio.create_task(_pipe(browser, rasa, request.app[SOCKET_IDLE_SECONDS])),
+            asyncio.create_task(_pipe(rasa, browser)),
+        ]
         _, pending = await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
         for pipe in pending:
             pipe.cancel()
@@ -253,7 +391,18 @@ async def _close_open_sockets(app: web.Application) -> None:
 
 
 async def health(request: web.Request) -> web.Response:
+    """The liveness probe: answers while the database or Rasa is down."""
     return web.Response(text="ok")
+
+
+@web.middleware
+async def refuse_request_bodies(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answers 413 to a body over MAX_BODY_BYTES, or of unknown size (chunked), before
+    any of it is read: client_max_size only applies when a handler reads the body."""
+    too_large = request.content_length is not None and request.content_length > MAX_BODY_BYTES
+    if too_large or "chunked" in request.headers.get(hdrs.TRANSFER_ENCODING, "").lower():
+        return web.json_response({"error": "request body too large"}, status=413)
+    return await handler(request)
 
 
 class RouteAccessLogger(AbstractAccessLogger):
@@ -277,9 +426,27 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
 
 
 async def http_session(app: web.Application) -> AsyncIterator[None]:
-    async with aiohttp.ClientSession(timeout=RASA_TIMEOUT) as session:
+    # As many connections as the relay admits, so that a socket never waits for the pool.
+    connector = aiohttp.TCPConnector(limit=app[SOCKET_LIMITS].overall)
+    async with aiohttp.ClientSession(timeout=RASA_TIMEOUT, connector=connector) as session:
         app[HTTP] = session
         yield
+
+
+async def prepare_database(app: web.Application) -> AsyncIterator[None]:
+    """Creates the tables in the background, so that the app starts (and /health
+    answers) while the database is down; the registry retries on first use."""
+
+    async def prepare() -> None:
+        try:
+            await asyncio.to_thread(app[REGISTRY].prepare)
+        except RegistryUnavailable as error:
+            logger.warning("%s; the web app runs and tries again on each confirmation request", error)
+
+    task = asyncio.create_task(prepare())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _dispose_registry(app: web.Application) -> None:
@@ -294,7 +461,7 @@ def create_app(
     """The web app; missing arguments are built from `settings` (default: environment)."""
     settings = settings or load_settings()
     profile = profile or load_profile(settings.profile_path)
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[refuse_request_bodies])
     if registry is None:
         registry = Registry(settings.database_url, settings.secret_key)
         app.on_cleanup.append(_dispose_registry)
@@ -307,7 +474,15 @@ def create_app(
     app[CHAT_PAGES] = {language: render_chat_page(profile, language) for language in LANGUAGES}
     app[STATIC_FILES] = _read_static_assets()
     app[OPEN_SOCKETS] = weakref.WeakSet()
+    app[SOCKET_LIMITS] = SocketLimits(
+        per_client=_env_positive("WEB_MAX_SOCKETS_PER_CLIENT", DEFAULT_MAX_SOCKETS_PER_CLIENT, int),
+        overall=_env_positive("WEB_MAX_SOCKETS", DEFAULT_MAX_SOCKETS, int),
+    )
+    app[SOCKET_IDLE_SECONDS] = _env_positive(
+        "WEB_SOCKET_IDLE_SECONDS", DEFAULT_SOCKET_IDLE_SECONDS, float
+    )
     app.cleanup_ctx.append(http_session)
+    app.cleanup_ctx.append(prepare_database)
     app.on_shutdown.append(_close_open_sockets)
     app.on_response_prepare.append(security_headers)
     # The PDF route comes first: "{token}" alone would also match "<token>.pdf".

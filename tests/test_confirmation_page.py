@@ -1,4 +1,4 @@
-"""The printable confirmation page: content in both languages, escaping, not-found page."""
+"""The printable confirmation page: content in both languages, escaping, not-found and unavailable pages."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from datetime import date
 
 import pytest
 
-from bot.confirmation_page import render_confirmation_html, render_not_found_html
+from bot.confirmation_page import (
+    render_confirmation_html,
+    render_not_found_html,
+    render_unavailable_html,
+)
 from bot.i18n import t
 from bot.profile import load_profile
 from bot.registry import Confirmation
@@ -150,3 +154,20 @@ def test_not_found_page(language):
 
 def test_not_found_page_for_an_unknown_language_is_english():
     assert "Confirmation not found" in render_not_found_html("fr")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_unavailable_page(language):
+    html = render_unavailable_html(language, nonce="abc")
+
+    assert f'<html lang="{language}">' in html
+    assert f"<title>{t('page.unavailable.title', language)}</title>" in html
+    assert f"<p>{t('page.unavailable.body', language)}</p>" in html
+    assert '<style nonce="abc">' in html
+    assert "<script" not in html
+
+
+def test_unavailable_page_texts():
+    assert "Nothing was lost" in render_unavailable_html("en")
+    assert "No se perdió nada" in render_unavailable_html("es")
+    assert "Nothing was lost" in render_unavailable_html("fr")

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
+import threading
+import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -25,12 +29,15 @@ from bot.registry import (
     CONFIRMATION_ALPHABET,
     Applicant,
     Registry,
+    RegistryUnavailable,
     mask_passport,
 )
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = b"test secret key"
 APPLICANT = Applicant(passport_number="A1234567", date_of_birth="1985-03-05", nationality="BOL")
+# Nothing listens on port 1: the connection is refused at once.
+CLOSED_POSTGRES_URL = "postgresql://nobody@127.0.0.1:1/test"
 NUMBER_FORMAT = re.compile(f"[{CONFIRMATION_ALPHABET}]{{4}}-[{CONFIRMATION_ALPHABET}]{{4}}")
 
 
@@ -322,3 +329,140 @@ def test_issue_confirmation_rejects_bad_arguments(registry: Registry) -> None:
         registry.issue_confirmation(registration.id, "", "en")
     assert registry.confirmation_for(registration.id) is None
 
+
+# The database unavailable
+
+
+class ExclusiveLock:
+    """Another connection holding an exclusive lock on an SQLite file: every other
+    connection, readers included, gets "database is locked" until release()."""
+
+    def __init__(self, path: Path) -> None:
+        self._connection = sqlite3.connect(path, isolation_level=None)
+        self._connection.execute("BEGIN EXCLUSIVE")
+
+    def release(self) -> None:
+        self._connection.execute("ROLLBACK")
+        self._connection.close()
+
+
+def every_method(registry: Registry, registration_id: int, token: str) -> dict[str, Callable[[], Any]]:
+    return {
+        "find": lambda: registry.find(APPLICANT),
+        "register": lambda: registry.register(applicant(2)),
+        "confirmation_for": lambda: registry.confirmation_for(registration_id),
+        "issue_confirmation": lambda: registry.issue_confirmation(registration_id, "LPZ-01", "en"),
+        "confirmation_by_token": lambda: registry.confirmation_by_token(token),
+    }
+
+
+def assert_unavailable(call: Callable[[], Any], *secrets: str) -> RegistryUnavailable:
+    """`call` raises RegistryUnavailable, with none of `secrets` in its whole traceback."""
+    with pytest.raises(RegistryUnavailable) as raised:
+        call()
+    error = raised.value
+    assert error.__cause__ is None and error.__context__ is None
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    assert "database is unavailable" in text
+    for secret in secrets:
+        assert secret not in text
+    return error
+
+
+def test_registry_is_built_while_postgres_is_down_and_every_method_says_unavailable() -> None:
+    started = time.monotonic()
+    registry = Registry(CLOSED_POSTGRES_URL, SECRET)
+    try:
+        for name, call in every_method(registry, 1, "A" * 43).items():
+            error = assert_unavailable(call, "A1234567", "A" * 43)
+            assert "psycopg2.OperationalError" in str(error), name
+    finally:
+        registry.dispose()
+    assert time.monotonic() - started < 10
+
+
+def test_locked_sqlite_file_says_unavailable_without_the_parameters(tmp_path: Path) -> None:
+    path = tmp_path / "registry.sqlite3"
+    # A tiny busy timeout (sqlite3 waits 5 s by default), set in the URL.
+    registry = Registry(f"sqlite:///{path}?timeout=0.05", SECRET)
+    try:
+        registration, _ = registry.register(APPLICANT)
+        confirmation = registry.issue_confirmation(registration.id, "LPZ-01", "en")
+        lookup_hash = registry._lookup_hash(APPLICANT)
+        lock = ExclusiveLock(path)
+        try:
+            for name, call in every_method(registry, registration.id, confirmation.token).items():
+                error = assert_unavailable(call, lookup_hash, confirmation.token, "*****567", "A1234567")
+                assert "sqlite3.OperationalError" in str(error), name
+        finally:
+            lock.release()
+        assert registry.confirmation_by_token(confirmation.token) == confirmation
+    finally:
+        registry.dispose()
+
+
+def test_tables_are_created_once_the_database_comes_back(tmp_path: Path) -> None:
+    path = tmp_path / "registry.sqlite3"
+    lock = ExclusiveLock(path)
+    try:
+        registry = Registry(f"sqlite:///{path}?timeout=0.05", SECRET)
+        assert_unavailable(registry.prepare)
+        assert_unavailable(lambda: registry.register(APPLICANT))
+    finally:
+        lock.release()
+    try:
+        registration, created = registry.register(APPLICANT)
+        assert created is True
+        assert registry.find(APPLICANT) == registration
+    finally:
+        registry.dispose()
+
+
+def test_tables_are_created_once_by_concurrent_first_uses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    create_all = registry_module._metadata.create_all
+
+    def slow_create_all(*args: Any, **kwargs: Any) -> None:
+        calls.append(threading.get_ident())
+        time.sleep(0.05)  # widens the window in which a second thread would create again
+        create_all(*args, **kwargs)
+
+    monkeypatch.setattr(registry_module._metadata, "create_all", slow_create_all)
+    registry = Registry(f"sqlite:///{tmp_path / 'registry.sqlite3'}", SECRET)
+    try:
+        assert calls == []  # nothing happens at construction
+        threads = [threading.Thread(target=registry.find, args=(APPLICANT,)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        registry.register(APPLICANT)
+        assert len(calls) == 1
+    finally:
+        registry.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "name", "expected"),
+    [
+        (CLOSED_POSTGRES_URL, "connect_timeout", 5),
+        (f"{CLOSED_POSTGRES_URL}?connect_timeout=2", "connect_timeout", "2"),
+        ("sqlite:///{tmp}/registry.sqlite3", "timeout", 5.0),
+        ("sqlite:///{tmp}/registry.sqlite3?timeout=0.5", "timeout", 0.5),
+    ],
+)
+def test_database_waits_are_bounded(tmp_path: Path, url: str, name: str, expected: Any) -> None:
+    registry = Registry(url.format(tmp=tmp_path), SECRET)
+    connect_parameters: list[dict[str, Any]] = []
+    sa.event.listen(
+        registry._engine, "do_connect", lambda _d, _r, _a, params: connect_parameters.append(dict(params))
+    )
+    try:
+        registry.find(APPLICANT)
+    except RegistryUnavailable:
+        pass  # the closed PostgreSQL port
+    finally:
+        registry.dispose()
+    assert connect_parameters[0][name] == expected

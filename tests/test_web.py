@@ -6,11 +6,13 @@ import asyncio
 import logging
 import re
 import socket
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import WSCloseCode, WSMsgType, WSServerHandshakeError, web
 from aiohttp.test_utils import TestClient, TestServer
@@ -47,8 +49,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def start_app(settings, registry) -> TestServer:
-    """The app on a started test server, with the access log main() uses."""
+async def start_app(settings, registry: Registry | None) -> TestServer:
+    """The app on a started test server, with the access log main() uses (without
+    `registry`, the app builds its own from the settings)."""
     server = TestServer(create_app(settings, registry))
     await server.start_server(access_log_class=RouteAccessLogger)
     return server
@@ -73,19 +76,37 @@ def serve(settings, registry, monkeypatch):
 class FakeSocketServer:
     """A stand-in for Rasa's socket.io server: records each connection's query and
     every frame, opens with a frame of its own, answers a text frame in upper case and
-    a binary one reversed, and closes when it receives "bye"."""
+    a binary one reversed, and closes when it receives "bye". It counts the pings it
+    gets and the connections it has open."""
 
     def __init__(self) -> None:
         self.queries: list[dict[str, str]] = []
         self.received: list[str | bytes] = []
         self.closed = asyncio.Event()
+        self.pings = 0
+        self.open = 0
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
         self.queries.append(dict(request.query))
-        socket = web.WebSocketResponse()
+        socket = web.WebSocketResponse(autoping=False)
         await socket.prepare(request)
+        self.open += 1
+        try:
+            await self._serve(socket)
+        finally:
+            self.open -= 1
+        self.closed.set()
+        return socket
+
+    async def _serve(self, socket: web.WebSocketResponse) -> None:
         await socket.send_str('0{"sid":"abc"}')
         async for message in socket:
+            if message.type == WSMsgType.PING:
+                self.pings += 1
+                await socket.pong(message.data)
+                continue
+            if message.type == WSMsgType.PONG:
+                continue
             self.received.append(message.data)
             if message.data == "bye":
                 await socket.close()
@@ -93,8 +114,6 @@ class FakeSocketServer:
                 await socket.send_str(message.data.upper())
             else:
                 await socket.send_bytes(message.data[::-1])
-        self.closed.set()
-        return socket
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -397,6 +416,319 @@ def test_shutdown_closes_open_sockets_at_once(serve_with_rasa):
 
     serve_with_rasa(scenario)
 
+
+# Limits of the relay
+
+# Linux routes all of 127.0.0.0/8 to the loopback interface: a client bound to this
+# address is, to the app, a second visitor (request.remote), with nothing faked.
+OTHER_ADDRESS = "127.0.0.2"
+
+
+@pytest.fixture
+def other_address() -> str:
+    try:
+        with socket.socket() as sock:
+            sock.bind((OTHER_ADDRESS, 0))
+    except OSError:
+        pytest.skip(f"{OTHER_ADDRESS} is not a loopback address on this system")
+    return OTHER_ADDRESS
+
+
+UPGRADE_HEADERS = {
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+}
+
+
+def limits(client: TestClient) -> web_module.SocketLimits:
+    return client.server.app[web_module.SOCKET_LIMITS]
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition still false"
+        await asyncio.sleep(0.02)
+
+
+async def refused_status(connect: Awaitable[Any]) -> int:
+    with pytest.raises(WSServerHandshakeError) as error:
+        await connect
+    return error.value.status
+
+
+def test_socket_limits_count_per_client_and_overall():
+    socket_limits = web_module.SocketLimits(per_client=2, overall=3)
+    assert [socket_limits.acquire("a") for _ in range(3)] == [None, None, 429]
+    assert socket_limits.acquire("b") is None
+    assert socket_limits.acquire("c") == 503
+    assert (socket_limits.total, socket_limits.open_for("a"), socket_limits.open_for("c")) == (3, 2, 0)
+    socket_limits.release("a")
+    assert socket_limits.acquire("c") is None
+    for client in ("a", "b", "c"):
+        socket_limits.release(client)
+    assert (socket_limits.total, socket_limits.open_for("a")) == (0, 0)
+
+
+def test_one_address_over_its_limit_gets_429_and_others_still_get_in(
+    serve_with_rasa, monkeypatch, other_address
+):
+    monkeypatch.setenv("WEB_MAX_SOCKETS_PER_CLIENT", "2")
+
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        sockets = [await client.ws_connect(SOCKET_URL) for _ in range(2)]
+        for open_socket in sockets:
+            assert await open_socket.receive_str() == '0{"sid":"abc"}'
+        assert await refused_status(client.ws_connect(SOCKET_URL)) == 429
+        response = await client.get(SOCKET_URL, headers=UPGRADE_HEADERS)
+        assert response.status == 429
+        assert await response.json() == {"error": "too many open connections from your address"}
+        assert len(rasa.queries) == 2  # the refused ones never reached Rasa
+        connector = aiohttp.TCPConnector(local_addr=(other_address, 0))
+        async with (
+            aiohttp.ClientSession(connector=connector) as session,
+            session.ws_connect(client.make_url(SOCKET_URL)) as other,
+        ):
+            assert await other.receive_str() == '0{"sid":"abc"}'
+            assert (limits(client).total, limits(client).open_for(other_address)) == (3, 1)
+        for open_socket in sockets:
+            await open_socket.close()
+        await eventually(lambda: limits(client).total == 0 and rasa.open == 0)
+        assert limits(client).open_for("127.0.0.1") == 0
+        async with client.ws_connect(SOCKET_URL) as again:  # the address's slots are free again
+            assert await again.receive_str() == '0{"sid":"abc"}'
+
+    serve_with_rasa(scenario)
+
+
+def test_full_relay_gets_503(serve_with_rasa, monkeypatch, other_address):
+    monkeypatch.setenv("WEB_MAX_SOCKETS", "2")
+
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        async with client.ws_connect(SOCKET_URL), client.ws_connect(SOCKET_URL):
+            connector = aiohttp.TCPConnector(local_addr=(other_address, 0))
+            async with aiohttp.ClientSession(connector=connector) as session:
+                assert await refused_status(session.ws_connect(client.make_url(SOCKET_URL))) == 503
+            assert len(rasa.queries) == 2
+        await eventually(lambda: limits(client).total == 0)
+
+    serve_with_rasa(scenario)
+
+
+def test_pool_to_rasa_is_as_large_as_the_relay(serve, monkeypatch):
+    monkeypatch.setenv("WEB_MAX_SOCKETS", "321")
+
+    async def scenario(client: TestClient) -> None:
+        assert client.server.app[web_module.HTTP].connector.limit == 321
+
+    serve(scenario)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WEB_MAX_SOCKETS_PER_CLIENT", "0"),
+        ("WEB_MAX_SOCKETS_PER_CLIENT", "many"),
+        ("WEB_MAX_SOCKETS", "-1"),
+        ("WEB_MAX_SOCKETS", "2.5"),
+        ("WEB_SOCKET_IDLE_SECONDS", "nan"),
+        ("WEB_SOCKET_IDLE_SECONDS", "inf"),
+    ],
+)
+def test_bad_limit_is_refused_at_start(monkeypatch, settings, registry, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=f"{name} must be a positive number"):
+        create_app(settings, registry)
+
+
+def test_idle_socket_is_closed_and_released(serve_with_rasa, monkeypatch):
+    monkeypatch.setenv("WEB_SOCKET_IDLE_SECONDS", "0.5")
+
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        async with client.ws_connect(SOCKET_URL) as browser:
+            await browser.receive_str()
+            # Frames from the browser keep it open well past the idle time...
+            for index in range(6):
+                await asyncio.sleep(0.2)
+                await browser.send_str(f"3{index}")
+                assert await browser.receive_str() == f"3{index}"
+            # ...and silence closes it.
+            started = time.monotonic()
+            message = await asyncio.wait_for(browser.receive(), 5)
+            assert message.type == WSMsgType.CLOSE
+            assert 0.3 < time.monotonic() - started < 3
+        await asyncio.wait_for(rasa.closed.wait(), 5)
+        await eventually(lambda: limits(client).total == 0)
+
+    serve_with_rasa(scenario)
+
+
+def test_relay_pings_rasa(serve_with_rasa, monkeypatch):
+    monkeypatch.setattr(web_module, "HEARTBEAT_SECONDS", 0.2)
+
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        async with client.ws_connect(SOCKET_URL) as browser:
+            await browser.receive_str()
+            # A pending receive() answers the relay's own pings meanwhile.
+            reply = asyncio.create_task(browser.receive())
+            await eventually(lambda: rasa.pings >= 2)
+            await browser.send_str("still open")
+            assert (await asyncio.wait_for(reply, 5)).data == "STILL OPEN"
+
+    serve_with_rasa(scenario)
+
+
+def test_browser_that_stops_answering_pings_is_dropped(serve_with_rasa, monkeypatch):
+    monkeypatch.setattr(web_module, "HEARTBEAT_SECONDS", 0.2)
+
+    async def scenario(client: TestClient, rasa: FakeSocketServer) -> None:
+        # autoping=False: this client receives the pings and, like a dead peer, never answers.
+        browser = await client.ws_connect(SOCKET_URL, autoping=False)
+        await browser.receive_str()
+        assert (await asyncio.wait_for(browser.receive(), 5)).type == WSMsgType.PING
+        await asyncio.wait_for(rasa.closed.wait(), 5)
+        await eventually(lambda: limits(client).total == 0)
+        await browser.close()
+
+    serve_with_rasa(scenario)
+
+
+# Request bodies: no route reads one
+
+
+async def raw_status_line(client: TestClient, request: str) -> str:
+    """Sends `request` as written and returns the status line of the answer."""
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    try:
+        writer.write(request.encode())
+        await writer.drain()
+        return (await asyncio.wait_for(reader.readline(), 5)).decode().strip()
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize("path", ["/health", "/", "/confirmation/" + "A" * 43, SOCKET_URL])
+def test_announced_large_body_is_refused_without_reading_it(serve, path):
+    async def scenario(client: TestClient) -> None:
+        # Only the headers are sent: an app that waited for the body would never answer.
+        request = f"GET {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n"
+        assert await raw_status_line(client, request) == "HTTP/1.1 413 Request Entity Too Large"
+
+    serve(scenario)
+
+
+def test_chunked_body_is_refused(serve):
+    async def scenario(client: TestClient) -> None:
+        request = "GET /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+        assert await raw_status_line(client, request) == "HTTP/1.1 413 Request Entity Too Large"
+
+    serve(scenario)
+
+
+def test_body_limit_through_the_client(serve):
+    async def scenario(client: TestClient) -> None:
+        too_large = await client.get("/health", data=b"x" * (web_module.MAX_BODY_BYTES + 1))
+        assert too_large.status == 413
+        assert await too_large.json() == {"error": "request body too large"}
+        assert_security_headers(too_large)
+        small = await client.get("/health", data=b"x" * 10)
+        assert (small.status, await small.text()) == (200, "ok")
+
+    serve(scenario)
+
+
+# The database unavailable
+
+CLOSED_POSTGRES_URL = "postgresql://nobody@127.0.0.1:1/test"
+
+
+def assert_unavailable_page(response, html: str, language: str) -> None:
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "60"
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert_security_headers(response)
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    assert f'<style nonce="{nonce}">' in html
+    assert f'<html lang="{language}">' in html
+    assert escape(t("page.unavailable.body", language)) in html
+
+
+def run_with_own_registry(monkeypatch, settings, scenario: Scenario) -> None:
+    """Runs `scenario` against an app that builds its registry from `settings`."""
+    monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{free_port()}")
+
+    async def main() -> None:
+        async with TestClient(await start_app(settings, None)) as client:
+            await scenario(client)
+
+    asyncio.run(main())
+
+
+def test_app_starts_and_answers_while_the_database_is_down(monkeypatch, tmp_path, caplog):
+    settings = load_settings(
+        {"DATA_DIR": str(tmp_path), "BOT_SECRET_KEY": "test-secret", "DATABASE_URL": CLOSED_POSTGRES_URL}
+    )
+    token = "A" * 43
+
+    async def scenario(client: TestClient) -> None:
+        await eventually(lambda: any("tries again" in r.getMessage() for r in caplog.records))
+        response = await client.get("/health")
+        assert (response.status, await response.text()) == (200, "ok")
+        for path, headers, language in [
+            (f"/confirmation/{token}", {}, "en"),
+            (f"/confirmation/{token}", {"Accept-Language": "es-BO,es;q=0.9"}, "es"),
+            (f"/confirmation/{token}?lang=es", {}, "es"),
+            (f"/confirmation/{token}.pdf", {}, "en"),
+        ]:
+            response = await client.get(path, headers=headers)
+            assert_unavailable_page(response, await response.text(), language)
+
+    with caplog.at_level(logging.INFO):
+        run_with_own_registry(monkeypatch, settings, scenario)
+
+    messages = [record.getMessage() for record in caplog.records]
+    startup = [message for message in messages if "tries again" in message]
+    assert startup == [
+        (
+            "the database is unavailable (psycopg2.OperationalError); "
+            "the web app runs and tries again on each confirmation request"
+        )
+    ]
+    assert not [message for message in messages if token[:10] in message]
+
+
+def test_confirmation_opens_again_once_the_database_is_back(monkeypatch, tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    writer = Registry(f"sqlite:///{path}", b"test-secret")
+    confirmation = issue(writer, "es")
+    writer.dispose()
+    settings = load_settings(
+        {
+            "DATA_DIR": str(tmp_path),
+            "BOT_SECRET_KEY": "test-secret",
+            "DATABASE_URL": f"sqlite:///{path}?timeout=0.05",
+        }
+    )
+    lock = sqlite3.connect(path, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+
+    async def scenario(client: TestClient) -> None:
+        url = f"/confirmation/{confirmation.token}"
+        response = await client.get(url)
+        assert_unavailable_page(response, await response.text(), "en")
+        lock.execute("ROLLBACK")
+        response = await client.get(url)
+        assert response.status == 200
+        assert confirmation.number in await response.text()
+        assert (await client.get(url + ".pdf")).status == 200
+
+    try:
+        run_with_own_registry(monkeypatch, settings, scenario)
+    finally:
+        lock.close()
 
 
 # Logging

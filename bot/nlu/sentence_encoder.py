@@ -80,6 +80,8 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One row per text; a text without words gets zeros."""
+        # SentencePiece fails on lone surrogates ("\ud800"), which JSON can carry.
+        texts = [text.encode("utf-8", "ignore").decode("utf-8") for text in texts]
         vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         wordy = [index for index, text in enumerate(texts) if text.strip()]
         for start in range(0, len(wordy), BATCH):

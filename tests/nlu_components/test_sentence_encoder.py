@@ -69,6 +69,8 @@ ODD = {
     "markup": "<b>hola</b>",
     "long": "x" * 10_000,
     "dates": "31/02/1988 " * 500,
+    "lone surrogates": "hola \ud800 quiero \udfff enviar",
+    "only a surrogate": "\ud83d",
 }
 
 

@@ -1,5 +1,7 @@
-"""Starts the trained assistant (action server, Rasa server, web app) once per test
-session on free ports, with a throw-away data directory."""
+"""Fixtures of the running stack, shared by tests/e2e and tests/security (a pytest
+plugin, loaded by tests/conftest.py): the trained assistant (action server, Rasa
+server, web app) started once per test session on free ports, with a throw-away
+data directory, fake Twilio and Telegram APIs, and a REST chat client."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from tests.fakes.recorder import RecordingServer
 from tests.fakes.telegram import fake_bot_api, telegram_environment
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -44,13 +46,13 @@ def stack(
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
     data_dir = tmp_path_factory.mktemp("data")
-    web_port, rasa_port = _free_port(), _free_port()
+    web_port, rasa_port = free_port(), free_port()
     env = stack_environment(
         {
             "DATA_DIR": str(data_dir),
             "DATABASE_URL": f"sqlite:///{data_dir / 'e2e.sqlite3'}",
             "RASA_PORT": str(rasa_port),
-            "ACTIONS_PORT": str(_free_port()),
+            "ACTIONS_PORT": str(free_port()),
             "WEB_PORT": str(web_port),
             "PUBLIC_URL": f"http://127.0.0.1:{web_port}",
             "RASA_AUTH_TOKEN": AUTH_TOKEN,

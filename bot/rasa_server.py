@@ -1,0 +1,45 @@
+"""Starts `rasa run` in this process, with what the command line must not show.
+
+`python -m bot.rasa_server <rasa run options>` (the launcher starts it) adds:
+- the API token from RASA_AUTH_TOKEN, handed to Rasa inside the process, so that it
+  never appears in `ps` (and RASA_JWT_SECRET, for `Authorization: Bearer <JWT>`:
+  Rasa 3.6 reads its static token only from `?token=`, its JWT from the header);
+- log redaction (bot.log_privacy) before Rasa writes its first line;
+- a cap on request bodies (Sanic's REQUEST_MAX_SIZE, read from the environment
+  when Rasa creates its app), checked against Content-Length before any is read.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from bot.log_privacy import install_redaction
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def rasa_argv(options: list[str], env: dict[str, str] | os._Environ[str]) -> list[str]:
+    """The argv of `rasa run` with `options`, plus the API switches that `env` asks for."""
+    argv = ["rasa", "run", *options]
+    token, jwt_secret = env.get("RASA_AUTH_TOKEN"), env.get("RASA_JWT_SECRET")
+    if token or jwt_secret:
+        argv.append("--enable-api")
+    if token:
+        argv += ["--auth-token", token]
+    if jwt_secret:
+        argv += ["--jwt-secret", jwt_secret]
+    return argv
+
+
+def main() -> None:
+    install_redaction()
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
+    sys.argv = rasa_argv(sys.argv[1:], os.environ)
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Hole 6: a normal correction crashed an action. Registered path, the date of birth
+being asked, the person corrects the passport: the lookup ran with an unvalidated
+date (ValueError, action server 500, apology). Every lookup now sees validated values."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.i18n import t
+from bot.launcher import Stack
+from tests.e2e.support import Chat, expect, new_passport
+from tests.security.support import count, log_text
+
+CORRECTIONS = [
+    "wait, the passport is {passport}",
+    "sorry my passport number is {passport} not that one",
+    "{passport}",
+]
+
+
+@pytest.mark.parametrize("correction", CORRECTIONS)
+def test_correcting_the_passport_while_the_date_is_asked(stack: Stack, correction: str) -> None:
+    first, second = new_passport(), new_passport()
+    tracebacks = count("Traceback", log_text(stack))
+    chat = Chat(stack, language="en")
+    chat.say("hello")
+    chat.say("yes, I'm registered")
+    chat.say(first)
+    expect(chat, "dob.ask", "en")
+    chat.say(correction.format(passport=second))
+    assert t("system.unavailable", "en") not in chat.text
+    expect(chat, "dob.ask", "en")
+    chat.say("1983-04-12")
+    expect(chat, "nationality.ask", "en")
+    chat.say("Bolivian")
+    expect(chat, "lookup.not_found", "en")
+    assert second in chat.slot_history("passport_number")
+    assert count("Traceback", log_text(stack)) == tracebacks

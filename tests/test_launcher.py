@@ -1,0 +1,72 @@
+"""The launcher: what each process is started with, and restarts with back-off."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import bot.launcher as launcher
+from bot.launcher import Backoff, Service, Stack, services_for, stack_environment
+from bot.rasa_server import rasa_argv
+from bot.settings import action_server_token, load_settings
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return stack_environment({"DATA_DIR": str(tmp_path), "BOT_SECRET_KEY": "k" * 64, **extra})
+
+
+def test_no_process_gets_the_api_token_on_its_command_line(tmp_path: Path) -> None:
+    env = _env(tmp_path, RASA_AUTH_TOKEN="very-secret-token")
+    for service in services_for(load_settings(env), env):
+        assert not any("very-secret-token" in argument for argument in service.argv), service.name
+
+
+def test_rasa_gets_the_token_inside_its_process() -> None:
+    argv = rasa_argv(["--port", "5005"], {"RASA_AUTH_TOKEN": "tok"})
+    assert argv[:2] == ["rasa", "run"] and argv[-3:] == ["--enable-api", "--auth-token", "tok"]
+    assert "--enable-api" not in rasa_argv([], {})
+
+
+def test_every_process_listens_on_loopback_by_default(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    rasa = next(s for s in services_for(load_settings(env), env) if s.name == "rasa")
+    assert rasa.argv[rasa.argv.index("--interface") + 1] == "127.0.0.1"
+
+
+def test_the_action_server_token_comes_from_the_secret(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    assert env["ACTION_SERVER_TOKEN"] == action_server_token(b"k" * 64)
+    assert env["ACTION_SERVER_TOKEN"] != action_server_token(b"x" * 64)
+    assert "k" * 16 not in env["ACTION_SERVER_TOKEN"]
+
+
+def test_backoff_grows_up_to_its_limit_and_resets_after_a_good_run() -> None:
+    now = [0.0]
+    backoff = Backoff(first_s=1, max_s=8, reset_after_s=60, clock=lambda: now[0])
+    assert [backoff.next_delay("rasa") for _ in range(5)] == [1, 2, 4, 8, 8]
+    assert backoff.next_delay("web") == 1  # each process has its own
+    now[0] += 30
+    backoff.running("rasa")
+    assert backoff.next_delay("rasa") == 8  # not long enough
+    now[0] += 100
+    backoff.running("rasa")
+    assert backoff.next_delay("rasa") == 1
+
+
+def test_a_stopped_process_is_started_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeper = Service("web", [sys.executable, "-c", "import time; time.sleep(30)"], "http://unused")
+    monkeypatch.setattr(launcher, "services_for", lambda settings, env: [sleeper])
+    stack = Stack(_env(tmp_path))
+    stack.processes["web"] = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    stack.processes["web"].wait()
+    delays: list[float] = []
+    try:
+        assert stack.restart_stopped(Backoff(), sleep=delays.append) == ["web"]
+        assert stack.processes["web"].poll() is None
+        assert delays == [1.0]
+        assert stack.restart_stopped(Backoff(), sleep=delays.append) == []  # running: left alone
+    finally:
+        stack.stop()
