@@ -58,6 +58,7 @@ from bot.confirmation_page import (
 )
 from bot.confirmation_pdf import render_confirmation_pdf
 from bot.i18n import LANGUAGES, normalise_language, t
+from bot.log_privacy import install_redaction
 from bot.profile import EmbassyProfile, load_profile
 from bot.registry import Confirmation, Registry, RegistryUnavailable
 from bot.settings import PROJECT_ROOT, Settings, load_settings
@@ -498,6 +499,7 @@ def create_app(
 
 
 def main() -> None:
+    install_redaction()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     web.run_app(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted, SlotSet, UserUttered
 from rasa.shared.core.slots import TextSlot
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -35,6 +35,7 @@ from bot.i18n import t
 from bot.settings import PROJECT_ROOT
 from tests.fakes import telegram as fake
 from tests.fakes.recorder import RecordingServer
+from tests.test_channels_common import intent_event, nested
 
 SECRET_KEY = b"unit-test-key"
 CHAT = 7_100_200_300
@@ -101,6 +102,37 @@ def test_a_long_text_is_cut_to_2000_characters() -> None:
 def test_typed_commands_never_reach_rasa_as_intent_payloads(typed: str, text: str) -> None:
     incoming = parse_update(fake.text_update(CHAT, typed, None))
     assert incoming is not None and incoming.text == text and incoming.language is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "text"),
+    [(" /restart", "restart"), ("\n/greet", "greet"), ("\u3000\u00a0/restart", "restart"), ("//restart", "restart"),
+     ("\x00/restart", "restart"), ("\ufeff/restart", "\ufeff/restart"), (" /start", "/greet"),
+     ("/help@courier_test_bot me", "help me")],
+)
+def test_text_with_spaces_before_the_slash_never_reaches_rasa_as_an_intent_payload(
+    channel: TelegramInput, typed: str, text: str
+) -> None:
+    rasa = Rasa({"text": "hi"})
+    assert post(channel, fake.text_update(CHAT, typed, "es"), rasa)[0] == 200
+    (message,) = rasa.received
+    assert message.text == text  # as Rasa reads it: UserMessage strips the text
+
+
+def test_lone_surrogates_and_control_characters_reach_rasa_cleaned(channel: TelegramInput) -> None:
+    rasa = Rasa({"text": "hi"})
+    post(channel, fake.text_update(CHAT, "Hola\ud800 Jose\u0301\x00\r\n¿sí? 🙂", "es"), rasa)
+    (message,) = rasa.received
+    assert (message.text, message.metadata) == ("Hola José\n¿sí? 🙂", {"language": "es"})
+
+
+def test_a_language_code_that_is_not_text_reaches_rasa_as_no_metadata(channel: TelegramInput) -> None:
+    rasa = Rasa({"text": "hi"})
+    update = fake.text_update(CHAT, "hola", "es")
+    update["message"]["from"]["language_code"] = nested(500)
+    update["message"]["from"]["extra"] = "x" * 150_000
+    assert post(channel, update, rasa)[0] == 200
+    assert rasa.received[0].metadata == {}
 
 
 def test_parses_a_button_press() -> None:
@@ -295,6 +327,19 @@ def test_a_long_reply_is_split_with_the_keyboard_on_the_last_piece(channel: Tele
 def test_no_reply_from_rasa_gets_the_apology(channel: TelegramInput, api: RecordingServer, language: str) -> None:
     post(channel, fake.text_update(CHAT, "hola", language), Rasa())
     assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": t("system.unavailable", language)})]
+
+
+def test_a_silent_turn_of_rasa_gets_no_apology(channel: TelegramInput, api: RecordingServer) -> None:
+    agent = Agent()
+
+    class Restarting(Rasa):
+        async def __call__(self, message: UserMessage) -> None:
+            await super().__call__(message)
+            agent.tracker_store.put(SENDER, intent_event("restart"), ActionExecuted("action_restart"), Restarted())
+
+    rasa = Restarting()
+    assert post(channel, fake.text_update(CHAT, "empezar de nuevo", "es"), rasa, agent)[0] == 200
+    assert len(rasa.received) == 1 and calls(api) == []
 
 
 def test_a_failing_rasa_gets_the_apology_in_the_conversation_language(

@@ -1,5 +1,6 @@
-"""The WhatsApp channel's parts without a running server: Twilio's signature, the
-webhook form, the calling-code language guess, how replies are rendered and sent."""
+"""The WhatsApp channel: Twilio's signature, the webhook form, the calling-code
+language guess, how replies are rendered and sent, and the webhook on a real Sanic
+server (what reaches Rasa, and when the apology is sent)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.calling_codes import language_for_number
+from bot.channels.common import conversation_id
 from bot.channels.whatsapp import (
     DEFAULT_API_BASE,
     WHATSAPP_MAX_CHARS,
@@ -31,6 +35,7 @@ from bot.channels.whatsapp import (
 )
 from bot.i18n import t
 from tests.fakes.recorder import RecordingServer
+from tests.test_channels_common import DOMAIN, Agent, exchange, intent_event, serve
 
 # The worked example of Twilio's request validation (twilio-python's tests and the
 # helper libraries' documentation): this token, URL and form give this signature.
@@ -289,3 +294,83 @@ def test_without_the_twilio_variables_the_webhook_answers_404(
     answer = asyncio.run(handler(SimpleNamespace()))  # reads nothing from the request
     assert answer.status == 404
     assert json.loads(answer.body) == {"error": "channel not configured"}
+
+
+# --- the webhook on a real Sanic server, with a stand-in for Rasa ----------------------------------------
+
+WEBHOOK_URL = "https://bot.example.org/webhooks/whatsapp/webhook"
+SECRET_KEY = b"unit-test-key"
+SENDER = conversation_id("whatsapp", "whatsapp:+59171234567", SECRET_KEY)
+
+
+def post_form(fake_twilio: RecordingServer, agent: Agent, raw: bytes | None = None, **overrides: str) -> int:
+    """Posts a signed Twilio form (the fields of `raw`, or Twilio's with `overrides`) to
+    the webhook; returns the status."""
+    config = TwilioConfig("AC123", "token", "whatsapp:+14155238886", WEBHOOK_URL, api_base=fake_twilio.url)
+    body = urllib.parse.urlencode(twilio_form(**overrides)).encode() if raw is None else raw
+    signature = twilio_signature("token", WEBHOOK_URL, form_fields(body).items())
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Connection": "close",
+               "X-Twilio-Signature": signature}
+
+    async def scenario() -> int:
+        async with serve(WhatsAppInput(config, SECRET_KEY), agent) as port:
+            return (await exchange(port, "/webhooks/whatsapp/webhook", headers, body=body))[0]
+
+    return asyncio.run(scenario())
+
+
+def sent(fake_twilio: RecordingServer) -> list[str]:
+    return [request.body["Body"] for request in fake_twilio.requests]
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [("/restart", "restart"), (" /restart", "restart"), ("\n/greet", "greet"), ("\x00/restart", "restart"),
+     ("//restart", "restart"), ('/inform{"passport_number": "X1"}', 'inform{"passport_number": "X1"}')],
+)
+def test_typed_text_never_reaches_rasa_as_an_intent_payload(
+    fake_twilio: RecordingServer, body: str, text: str
+) -> None:
+    agent = Agent(intent_event("greet"), replies=("Hola.",))
+    assert post_form(fake_twilio, agent, Body=body) == 200
+    assert [message.text for message in agent.rasa.received] == [text]
+
+
+def test_a_numbered_choice_still_sends_the_buttons_payload(fake_twilio: RecordingServer) -> None:
+    agent = Agent(intent_event("deny"), replies=("Bien.",))
+    buttons = [{"title": "Sí", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+    tracker = DialogueStateTracker.from_events(SENDER, [BotUttered("¿Es correcto?", {"buttons": buttons})],
+                                               slots=DOMAIN.slots)
+    asyncio.run(agent.tracker_store.save(tracker))
+    post_form(fake_twilio, agent, Body="2")
+    assert [message.text for message in agent.rasa.received] == ["/deny"]
+
+
+def test_the_text_reaches_rasa_cleaned_with_only_the_guessed_language(fake_twilio: RecordingServer) -> None:
+    agent = Agent(intent_event("greet"), replies=("Hola.",))
+    post_form(fake_twilio, agent, Body="Hola\x00 Jose\u0301\x1b\r\n¿sí?\x85 🙂")
+    (message,) = agent.rasa.received
+    assert message.text == "Hola José\n¿sí? 🙂"
+    assert (message.metadata, message.sender_id) == ({"language": "es"}, SENDER)
+    assert sent(fake_twilio) == ["Hola."]
+
+
+def test_an_encoded_lone_surrogate_reaches_rasa_as_replacement_characters(fake_twilio: RecordingServer) -> None:
+    agent = Agent(intent_event("greet"), replies=("Hola.",))
+    raw = urllib.parse.urlencode(twilio_form(Body=None)).encode() + b"&Body=Hola%ED%A0%80"
+    assert post_form(fake_twilio, agent, raw=raw) == 200
+    (message,) = agent.rasa.received
+    assert message.text.startswith("Hola") and message.text.encode("utf-8")
+
+
+def test_a_silent_turn_of_rasa_sends_no_apology(fake_twilio: RecordingServer) -> None:
+    agent = Agent(intent_event("restart"), ActionExecuted("action_restart"), Restarted())
+    assert post_form(fake_twilio, agent, Body="empezar de nuevo") == 200
+    assert len(agent.rasa.received) == 1 and sent(fake_twilio) == []
+
+
+@pytest.mark.parametrize("error", [False, True], ids=["no reply", "Rasa failed"])
+def test_a_turn_that_should_have_answered_sends_the_apology(fake_twilio: RecordingServer, error: bool) -> None:
+    agent = Agent(intent_event("greet"), ActionExecuted("action_greet"), error=error)
+    assert post_form(fake_twilio, agent, Body="hola") == 200
+    assert sent(fake_twilio) == [t("system.unavailable", "es")]

@@ -1,5 +1,10 @@
-"""What the messaging channels (WhatsApp, Telegram) share.
+"""What the input channels (REST, socket.io, WhatsApp, Telegram) share.
 
+- `read_body`: a webhook's body, read only when it is within the channel's limit.
+- `clean_message`: the text and metadata of a message made safe before Rasa sees them.
+- `typed_text`: typed text that Rasa cannot mistake for an intent payload.
+- `turn_failed`: hands a message to Rasa and tells whether the person needs the
+  "problem on our side" apology.
 - `conversation_id`: a keyed hash of the account (phone number, chat id), so that
   the tracker store never holds the number in the clear.
 - `last_buttons` / `choose_button`: the buttons of the assistant's latest turn, read
@@ -20,11 +25,17 @@ import hashlib
 import hmac
 import logging
 import re
+import unicodedata
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 import aiohttp
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.constants import USER_INTENT_BACK, USER_INTENT_RESTART, USER_INTENT_SESSION_START
+from rasa.shared.core.events import Restarted, SessionStarted, UserUttered
+from sanic.exceptions import PayloadTooLarge
+from sanic.request import Request
 
 from bot.i18n import LANGUAGES
 from bot.validation import fold
@@ -34,6 +45,98 @@ logger = logging.getLogger(__name__)
 SEND_ATTEMPTS = 3
 FIRST_BACKOFF_S = 0.5
 SEND_TIMEOUT_S = 15.0
+# Longer text is cut before NLU: no answer the assistant asks for is anywhere near
+# this long, and the validators then explain what they expected.
+MAX_MESSAGE_CHARS = 2_000
+
+# Removed from message text: C0 and C1 control characters except tab and line feed,
+# surrogates (a lone one cannot be encoded and crashes the sentence encoder) and
+# Unicode's 66 non-characters.
+_UNSAFE_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
+# Rasa's own intents whose default actions answer nothing on purpose (the domain has
+# no utter_restart or utter_back): a turn of these without a reply did not fail.
+SILENT_INTENTS = frozenset({USER_INTENT_RESTART, USER_INTENT_SESSION_START, USER_INTENT_BACK})
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The body of a `stream=True` route, or None when it is over `limit` bytes.
+
+    A Content-Length over the limit is refused before a byte is read; a chunked body
+    is read until it passes the limit. Sanic's own cap is lowered to the limit, so
+    that neither our read nor Sanic's draining of an unread body after the answer
+    goes further: it closes the connection instead."""
+    stream = request.stream
+    stream.request_max_size = min(stream.request_max_size, limit)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    try:
+        await request.receive_body()
+    except PayloadTooLarge:
+        return None
+    return request.body
+
+
+def clean_message(text: Any, metadata: Any) -> tuple[str, dict[str, str]]:
+    """The text and metadata of an incoming message as Rasa may store and read them.
+
+    Text: line breaks as "\\n", without control characters (tab and line feed
+    stay), surrogates or non-characters, NFC-normalised, at most MAX_MESSAGE_CHARS
+    characters; anything but a string is "". Metadata: only what the assistant reads,
+    `language` when it is one of ours; every other key is dropped, whatever it holds."""
+    cleaned = ""
+    if isinstance(text, str):
+        cleaned = _UNSAFE_CHARACTERS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+        cleaned = unicodedata.normalize("NFC", cleaned)[:MAX_MESSAGE_CHARS]
+    language = metadata.get("language") if isinstance(metadata, dict) else None
+    return cleaned, {"language": language} if isinstance(language, str) and language in LANGUAGES else {}
+
+
+def typed_text(text: str) -> str:
+    """`text` without the leading "/" (and the spaces around it) that would make Rasa
+    read it as an intent payload ("/restart", "/inform{...}"). For channels where
+    only our buttons may send payloads; apply it to text that `clean_message` cleaned."""
+    rest = text.lstrip()
+    while rest.startswith("/"):
+        rest = rest[1:].lstrip()
+    return rest
+
+
+async def turn_failed(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    message: UserMessage,
+    agent: Any,
+    replied: Callable[[], bool],
+) -> bool:
+    """Hands `message` to Rasa; True when the person should get the "problem on our
+    side" apology: the handling raised, or it produced no reply (`replied()` is
+    false) although the turn was not one that answers nothing on purpose (a restart,
+    a new session, going back: see SILENT_INTENTS)."""
+    try:
+        await on_new_message(message)
+    except Exception:
+        logger.exception("Handling a %s message failed.", message.input_channel)
+        return True
+    if replied():
+        return False
+    return not await _ended_silently(agent, message.sender_id)
+
+
+async def _ended_silently(agent: Any, sender_id: str) -> bool:
+    """Whether the conversation's latest turn answers nothing by design: its user
+    message has a silent intent, or it ended with a restart or a new session (a SQL
+    tracker store returns only the events since the latest session start)."""
+    tracker = await _tracker(agent, sender_id)
+    for event in reversed(tracker.events if tracker else []):
+        if isinstance(event, UserUttered):
+            return event.intent_name in SILENT_INTENTS
+        if isinstance(event, (Restarted, SessionStarted)):
+            return True
+    return False
 
 
 def conversation_id(channel: str, account: str, secret: bytes) -> str:

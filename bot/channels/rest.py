@@ -2,14 +2,15 @@
 
 It keeps Rasa's request and response shape ({sender, message, metadata} in, a
 list of {recipient_id, text, buttons} out) and adds what Rasa's own channel lacks:
-a broken body gets a 400 instead of a 500, message text is never logged, and when
-the conversation produced no reply at all (the action server is down, say) the
-person gets an apology in their language instead of silence.
+a body over MAX_BODY_BYTES gets a 413 before it is read, a broken one a 400 instead
+of a 500; text and metadata are cleaned (`clean_message`) before Rasa sees them;
+message text is never logged; and when a turn failed (the action server is down,
+say) the person gets an apology in their language instead of silence. "/intent"
+payloads stay allowed here: this is Rasa's programmatic API.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,15 +19,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import conversation_language
-from bot.i18n import LANGUAGES, t
-
-logger = logging.getLogger(__name__)
+from bot.channels.common import clean_message, conversation_language, read_body, turn_failed
+from bot.i18n import t
 
 MAX_SENDER_CHARS = 128
-# Longer text is cut before NLU: no answer the assistant asks for is anywhere near
-# this long, and the validators then explain what they expected.
-MAX_MESSAGE_CHARS = 2_000
 MAX_BODY_BYTES = 200_000
 
 
@@ -34,13 +30,24 @@ def _bad_request(reason: str) -> HTTPResponse:
     return response.json({"error": reason}, status=400)
 
 
-def parse_body(body: Any) -> tuple[str, str, dict[str, Any]] | str:
-    """(sender, text, metadata) from a decoded JSON body, or the reason it is invalid."""
+def parse_body(body: Any) -> tuple[str, str, dict[str, str]] | str:
+    """(sender, text, metadata) from a decoded JSON body, text and metadata cleaned,
+    or the reason it is invalid."""
     if not isinstance(body, dict):
         return "the body must be a JSON object"
     sender = body.get("sender")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        return f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters"
+    # The sender is the conversation id every store keeps: what cleaning would change
+    # (a lone surrogate, a control character) is refused rather than changed.
+    if (
+        not isinstance(sender, str)
+        or not sender.strip()
+        or len(sender) > MAX_SENDER_CHARS
+        or clean_message(sender, None)[0] != sender
+    ):
+        return (
+            f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters,"
+            " without control characters"
+        )
     text = body.get("message", "")
     if text is None:
         text = ""
@@ -49,11 +56,7 @@ def parse_body(body: Any) -> tuple[str, str, dict[str, Any]] | str:
     metadata = body.get("metadata") or {}
     if not isinstance(metadata, dict):
         return "'metadata' must be a JSON object"
-    language = metadata.get("language")
-    metadata = {key: value for key, value in metadata.items() if key != "language"}
-    if language in LANGUAGES:
-        metadata["language"] = language
-    return sender, text[:MAX_MESSAGE_CHARS], metadata
+    return sender, *clean_message(text, metadata)
 
 
 class RestInput(InputChannel):
@@ -72,9 +75,9 @@ class RestInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            if len(request.body or b"") > MAX_BODY_BYTES:
+            if await read_body(request, MAX_BODY_BYTES) is None:
                 return response.json({"error": "body too large"}, status=413)
             try:
                 body = request.json
@@ -85,15 +88,8 @@ class RestInput(InputChannel):
                 return _bad_request(parsed)
             sender, text, metadata = parsed
             collector = CollectingOutputChannel()
-            try:
-                await on_new_message(
-                    UserMessage(
-                        text, collector, sender, input_channel=self.name(), metadata=metadata
-                    )
-                )
-            except Exception:
-                logger.exception("Handling a REST message failed.")
-            if not collector.messages:
+            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            if await turn_failed(on_new_message, message, request.app.ctx.agent, lambda: bool(collector.messages)):
                 language = await conversation_language(
                     request.app.ctx.agent, sender
                 ) or metadata.get("language")

@@ -8,11 +8,14 @@ secret-token header and ignores the person's `language_code`. This one:
   points it at another Bot API server, for tests); without them the webhook answers
   404 and nothing calls the network. Registering the webhook is a separate command,
   `make telegram-webhook` (bot/channels/telegram_webhook.py);
-- answers 403 unless the X-Telegram-Bot-Api-Secret-Token header matches, 400 to a
-  body that is not an Update, 413 to an oversized one, and 200 to everything else:
+- answers 403 unless the X-Telegram-Bot-Api-Secret-Token header matches (checked
+  before the body is read), 413 to a body over MAX_BODY_BYTES (before it is read),
+  400 to a body that is not an Update, and 200 to everything else:
   stickers, photos, voice and other media get a polite "text only" reply; edited
   messages, channel posts, membership changes and group chats are ignored;
 - passes `from.language_code` ("es", "es-419", "en-US") on as `metadata.language`;
+- cleans the text (`clean_message`) and never lets typed text be read as a Rasa
+  intent payload, even after spaces (" /restart"); "/start" is a greeting;
 - renders buttons as an inline keyboard whose callback_data is a short key (a hash
   of the prompt's text and buttons, plus the button's index), not the Rasa payload,
   which may be longer than Telegram's 64 bytes. A press is mapped back through the
@@ -47,13 +50,16 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import (
     RecentIds,
+    clean_message,
     conversation_id,
     conversation_language,
     last_prompt,
     post_with_retries,
+    read_body,
     split_text,
+    turn_failed,
+    typed_text,
 )
-from bot.channels.rest import MAX_BODY_BYTES, MAX_MESSAGE_CHARS
 from bot.channels.telegram_webhook import DEFAULT_API_BASE
 from bot.i18n import LANGUAGES, t
 from bot.settings import load_settings
@@ -61,6 +67,8 @@ from bot.settings import load_settings
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# A real Update is a few kilobytes; a long text with many entities stays far below.
+MAX_BODY_BYTES = 200_000
 MAX_TEXT_CHARS = 4096
 MAX_CALLBACK_DATA_BYTES = 64
 REMEMBERED_UPDATES = 1024
@@ -153,12 +161,15 @@ def _require(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
 
 
 def command_as_text(text: str) -> str:
-    """Typed text for Rasa. Telegram sends "/start" when a person opens the bot: that
-    becomes a greeting. Any other leading "/" is dropped, so that typed text can never
-    be read as a Rasa intent payload ("/inform{...}"); only our buttons send those."""
-    if not text.startswith("/"):
-        return text
-    command, _, rest = text[1:].partition(" ")
+    """Typed text for Rasa, cleaned (`clean_message`). Telegram sends "/start" when a
+    person opens the bot: that becomes a greeting. Any other leading "/" is dropped
+    (with the spaces around it), so that typed text can never be read as a Rasa
+    intent payload ("/inform{...}", " /restart"); only our buttons send those."""
+    cleaned, _ = clean_message(text, None)
+    typed = typed_text(cleaned)
+    if typed == cleaned.lstrip():
+        return cleaned
+    command, _, rest = typed.partition(" ")
     if command.split("@")[0].lower() == "start":
         return "/greet"
     return f"{command.split('@')[0]} {rest}".strip()
@@ -180,7 +191,7 @@ def parse_update(update: Any) -> Incoming | None:
         language = language_from_code(sender.get("language_code"))
         if "text" in message:
             text = _require(message["text"], str, "message.text")
-            return Incoming("text", chat_id, language, text=command_as_text(text)[:MAX_MESSAGE_CHARS])
+            return Incoming("text", chat_id, language, text=command_as_text(text))
         if any(field in message for field in MEDIA_FIELDS):
             return Incoming("media", chat_id, language)
         return None
@@ -293,29 +304,36 @@ class TelegramInput(InputChannel):
                 return response.json({"error": "channel not configured"}, status=404)
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            status, body = await self.respond(
-                request.headers.get(SECRET_HEADER, ""), request.body or b"", request.app.ctx.agent, on_new_message
-            )
-            return response.json(body, status=status)
+            secret = request.headers.get(SECRET_HEADER, "")
+            # Nothing is read for a request that is refused anyway.
+            body = await read_body(request, MAX_BODY_BYTES) if self.accepts(secret) else b""
+            status, answer = await self.respond(secret, body, request.app.ctx.agent, on_new_message)
+            return response.json(answer, status=status)
 
         return webhook
+
+    def accepts(self, offered_secret: str) -> bool:
+        """Whether the channel is on and `offered_secret` is its secret token."""
+        config = self.config
+        return config is not None and hmac.compare_digest(offered_secret.encode(), config.secret_token.encode())
 
     async def respond(
         self,
         offered_secret: str,
-        body: bytes,
+        body: bytes | None,
         agent: Any,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> tuple[int, dict[str, Any]]:
-        """(HTTP status, JSON body) of the webhook's answer to one request."""
+        """(HTTP status, JSON body) of the webhook's answer to one request; `body` is
+        None when it was over MAX_BODY_BYTES and not read."""
         config = self.config
         if config is None:
             return 404, {"error": "channel not configured"}
-        if not hmac.compare_digest(offered_secret.encode(), config.secret_token.encode()):
+        if not self.accepts(offered_secret):
             return 403, {"error": "forbidden"}
-        if len(body) > MAX_BODY_BYTES:
+        if body is None or len(body) > MAX_BODY_BYTES:
             return 413, {"error": "body too large"}
         try:
             update = json.loads(body)
@@ -339,7 +357,6 @@ class TelegramInput(InputChannel):
     ) -> None:
         output = TelegramOutput(config, incoming.chat_id)
         sender = conversation_id("telegram", str(incoming.chat_id), self.secret_key)
-        metadata = {"language": incoming.language} if incoming.language else {}
         text = incoming.text
         if incoming.kind == "button":
             await output.call("answerCallbackQuery", callback_query_id=incoming.callback_id)
@@ -353,13 +370,9 @@ class TelegramInput(InputChannel):
         elif incoming.kind == "media":
             await self._say(output, agent, sender, incoming, "channel.text_only")
             return
-        try:
-            await on_new_message(
-                UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata)
-            )
-        except Exception:
-            logger.exception("Handling a Telegram message failed.")
-        if not output.sent:
+        text, metadata = clean_message(text, {"language": incoming.language})
+        message = UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata)
+        if await turn_failed(on_new_message, message, agent, lambda: output.sent > 0):
             await self._say(output, agent, sender, incoming, "system.unavailable")
 
     @staticmethod

@@ -5,8 +5,11 @@ Twilio's Messages API. What this channel adds to Rasa's own `twilio` connector:
 
 - every request must carry a valid `X-Twilio-Signature` (403 otherwise), computed
   as Twilio does from the public webhook URL and the form fields; a malformed
-  request gets a 400, never a 500; a replayed MessageSid is ignored;
-- the text reaches the assistant exactly as written (¡, ¿, accents, emoji);
+  request gets a 400, never a 500; a replayed MessageSid is ignored; a body over
+  MAX_BODY_BYTES gets a 413 before it is read;
+- the text reaches the assistant as written (¡, ¿, accents, emoji), cleaned of what
+  NLU cannot read (`clean_message`), and never as an intent payload: a leading "/"
+  is dropped, only the numbered choices below pick a button's payload;
 - buttons become one message with a numbered list, and a reply such as "2",
   "2." or "opción 2" is taken as the second button's payload;
 - long replies are split at sentence boundaries into WhatsApp-sized messages,
@@ -43,15 +46,19 @@ from sanic.response import HTTPResponse
 
 from bot.calling_codes import language_for_number
 from bot.channels.common import (
+    MAX_MESSAGE_CHARS,
     RecentIds,
     choose_button,
+    clean_message,
     conversation_id,
     conversation_language,
     last_buttons,
     post_with_retries,
+    read_body,
     split_text,
+    turn_failed,
+    typed_text,
 )
-from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.i18n import t
 from bot.settings import load_settings
 
@@ -241,17 +248,18 @@ class WhatsAppInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             config = self._config
             if config is None:
                 return _error("channel not configured", 404)
-            if len(request.body or b"") > MAX_BODY_BYTES:
+            body = await read_body(request, MAX_BODY_BYTES)
+            if body is None:
                 return _error("body too large", 413)
             if request.content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
                 return _error("the body must be form-encoded", 400)
             try:
-                fields = form_fields(request.body or b"")
+                fields = form_fields(body)
             except ValueError:
                 return _error("the body is not a valid form", 400)
             signature = request.headers.get("X-Twilio-Signature")
@@ -304,28 +312,25 @@ class WhatsAppInput(InputChannel):
     ) -> None:
         guessed = language_for_number(inbound.number.removeprefix("whatsapp:"))
         output = WhatsAppOutput(config, inbound.number)
-        text = inbound.text.strip()
-        if text:
+        text, metadata = clean_message(inbound.text, {"language": guessed})
+        failed = False
+        if text.strip():
             # Read only now, after the previous turn: its buttons are the ones shown.
             payload = choose_button(text, await last_buttons(agent, sender_id))
-            try:
-                await on_new_message(
-                    UserMessage(
-                        payload or inbound.text,
-                        output,
-                        sender_id,
-                        input_channel=CHANNEL,
-                        message_id=inbound.message_sid,
-                        metadata={"language": guessed} if guessed else {},
-                    )
-                )
-            except Exception:
-                logger.exception("Handling a WhatsApp message failed.")
+            message = UserMessage(
+                payload or typed_text(text),
+                output,
+                sender_id,
+                input_channel=CHANNEL,
+                message_id=inbound.message_sid,
+                metadata=metadata,
+            )
+            failed = await turn_failed(on_new_message, message, agent, lambda: bool(output.replies))
         language = await conversation_language(agent, sender_id) or guessed
-        if not text:
+        if not text.strip():
             # A photo, voice note, location or contact card: there is no text to read.
             output.replies.append((t("channel.text_only", language), []))
-        elif not output.replies:
+        elif failed:
             output.replies.append((t("system.unavailable", language), []))
         if not await output.deliver(language):
             logger.warning("A WhatsApp reply could not be delivered.")

@@ -1,0 +1,95 @@
+"""The web chat's socket.io channel: credentials.yml registers our subclass of Rasa's
+with the same options and name, and a real socket.io client's messages reach Rasa
+cleaned through /socket.io/, with the replies coming back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import rasa.shared.utils.common
+import rasa.shared.utils.io
+import socketio
+from rasa.core.channels import BUILTIN_CHANNELS
+from rasa.core.channels import socketio as rasa_socketio
+
+from bot.channels.socketio import SocketIOInput
+from bot.settings import PROJECT_ROOT
+from tests.test_channels_common import Agent, intent_event, nested, serve
+
+CREDENTIALS = PROJECT_ROOT / "credentials.yml"
+
+
+def web_chat_channel() -> SocketIOInput:
+    """The socket.io channel `rasa run --credentials credentials.yml` creates, made as
+    rasa.core.run._create_single_channel makes it (importing that module takes seconds)."""
+    credentials = rasa.shared.utils.io.read_config_file(str(CREDENTIALS))
+    channels = []
+    for name, options in credentials.items():
+        if name in BUILTIN_CHANNELS:
+            channel_class = BUILTIN_CHANNELS[name]
+        else:
+            channel_class = rasa.shared.utils.common.class_from_module_path(name)
+        if issubclass(channel_class, rasa_socketio.SocketIOInput):
+            channels.append(channel_class.from_credentials(options))
+    assert len(channels) == 1
+    return channels[0]
+
+
+def test_credentials_register_our_subclass_with_rasas_name_and_options() -> None:
+    channel = web_chat_channel()
+    assert type(channel) is SocketIOInput
+    assert (channel.name(), channel.url_prefix(), channel.socketio_path) == ("socketio", "socketio", "/socket.io")
+    assert (channel.user_message_evt, channel.bot_message_evt, channel.metadata_key) == (
+        "user_uttered", "bot_uttered", "customData")
+    assert channel.session_persistence is True and channel.namespace is None and channel.jwt_key is None
+
+
+def chat(agent: Agent, data: dict[str, Any]) -> dict[str, Any]:
+    """Sends `data` as the web chat does (over a websocket at /socket.io/, as the web app
+    relays it, after a session request) and returns the first reply."""
+
+    async def scenario() -> dict[str, Any]:
+        replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        confirmed: asyncio.Queue[str] = asyncio.Queue()
+        client = socketio.AsyncClient()
+        client.on("bot_uttered", replies.put_nowait)
+        client.on("session_confirm", confirmed.put_nowait)
+        async with serve(web_chat_channel(), agent) as port:
+            await client.connect(f"http://127.0.0.1:{port}", socketio_path="/socket.io", transports=["websocket"])
+            try:
+                await client.emit("session_request", {"session_id": "page-session"})
+                assert await asyncio.wait_for(confirmed.get(), 5) == "page-session"
+                await client.emit("user_uttered", {"session_id": "page-session", **data})
+                return await asyncio.wait_for(replies.get(), 5)
+            finally:
+                await client.disconnect()
+
+    return asyncio.run(scenario())
+
+
+def test_the_web_chats_messages_reach_rasa_cleaned_and_the_replies_come_back() -> None:
+    agent = Agent(intent_event("greet"), replies=("¡Hola!",))
+    # customData as a JSON string, which Rasa's channel decodes: python-socketio's client
+    # cannot encode 500 levels (its encoder recurses), a browser can.
+    custom_data = json.dumps({"language": "es", "deep": nested(500), "blob": "x" * 150_000})
+    reply = chat(agent, {"message": "Hola\ud800 Jose\u0301\x00 " + "ñ" * 3_000, "customData": custom_data})
+    assert reply == {"text": "¡Hola!"}
+    (message,) = agent.rasa.received
+    assert message.text == ("Hola José " + "ñ" * 3_000)[:2_000]
+    assert (message.metadata, message.sender_id, message.input_channel) == (
+        {"language": "es"}, "page-session", "socketio")
+
+
+def test_metadata_as_an_object_keeps_only_our_language() -> None:
+    agent = Agent(intent_event("greet"), replies=("Hi!",))
+    chat(agent, {"message": "hi", "customData": {"language": "en", "other": {"a": [1, 2]}, "blob": "x" * 50_000}})
+    assert agent.rasa.received[0].metadata == {"language": "en"}
+
+
+def test_button_payloads_stay_allowed_on_the_web_chat() -> None:
+    agent = Agent(replies=("OK.",))
+    chat(agent, {"message": '/switch_language{"language": "es"}', "customData": {"language": "en"}})
+    assert [(m.text, m.metadata) for m in agent.rasa.received] == [
+        ('/switch_language{"language": "es"}', {"language": "en"})]
