@@ -3,7 +3,8 @@ nationality, then a lookup (registered) or a summary to confirm (new)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -17,23 +18,35 @@ from bot.actions.common import (
     LanguageFollowingForm,
     Reply,
     answer_to_pending,
+    back_to_summary,
     clear,
     contact_text,
     count_attempt,
     failed_attempts,
     latest_intent,
+    proven_registration,
     ran_since_latest_message,
+    registration_slot,
+    reopen_applicant_form,
     reply_for,
+    say_lookup_limited,
+    say_try_again,
     services,
     written_form,
 )
 from bot.actions.prompts import PROMPTS, Prompt
 from bot.dates import correct_date_of_birth, parse_date_correction
 from bot.i18n import LANGUAGES
-from bot.registry import Applicant
+from bot.registry import Applicant, RegistryUnavailable
 from bot.validation import Result, validate_date_of_birth, validate_nationality, validate_passport
 
 PERSONAL_FIELDS = ("passport_number", "date_of_birth", "date_alternative", "date_confirmed", "nationality")
+# The three fields a registration is found or saved by, each with its validator.
+IDENTITY_VALIDATORS: dict[str, Callable[[str], Result]] = {
+    "passport_number": validate_passport,
+    "date_of_birth": validate_date_of_birth,
+    "nationality": validate_nationality,
+}
 # What the person may change inside each form, and the slots to ask again then.
 CHANGEABLE = {
     "applicant_form": {
@@ -46,6 +59,8 @@ CHANGEABLE = {
 # A new passport number, date of birth or nationality makes an earlier lookup or
 # summary confirmation stale.
 STALE_AFTER_CHANGE = {"registration_id": None, "details_confirmed": None}
+# What a lookup stopped by the limits leaves: the form asks again from the passport on.
+LIMITED = {**clear(*PERSONAL_FIELDS, "lookup_choice", "registration_id", "details_confirmed"), "lookup_failed": False}
 
 
 def _ask_action(slot: str, prompt: Prompt) -> type[BotAction]:
@@ -79,12 +94,35 @@ def _checked(
     return {slot: result.value if result.ok else None, **count_attempt(tracker, slot, result.ok)}, result
 
 
-def applicant_from(slots: dict[str, Any]) -> Applicant:
-    return Applicant(
-        passport_number=slots["passport_number"],
-        date_of_birth=slots["date_of_birth"],
-        nationality=slots["nationality"],
-    )
+def identity_problems(slots: Mapping[str, Any]) -> dict[str, Result]:
+    """The identity fields holding a value the validators did not give (raw text, a
+    date in the future, an unknown code), each with the validators' verdict on it."""
+    problems: dict[str, Result] = {}
+    for slot, validate in IDENTITY_VALIDATORS.items():
+        value = slots.get(slot)
+        if value is None:
+            continue
+        result = validate(value) if isinstance(value, str) else Result(error="errors.empty")
+        if not result.ok or result.value != value or result.alternative:
+            problems[slot] = result
+    return problems
+
+
+def validated_applicant(slots: Mapping[str, Any]) -> Applicant | None:
+    """The applicant when all three fields hold validated, normalised values and no
+    reading of the date waits for confirmation; None otherwise."""
+    if slots.get("date_alternative") or any(slots.get(slot) is None for slot in IDENTITY_VALIDATORS):
+        return None
+    if identity_problems(slots):
+        return None
+    try:
+        return Applicant(
+            passport_number=slots["passport_number"],
+            date_of_birth=slots["date_of_birth"],
+            nationality=slots["nationality"],
+        )
+    except ValueError:
+        return None
 
 
 def _has_digit(text: str) -> bool:
@@ -155,34 +193,47 @@ class ValidateApplicantForm(LanguageFollowingForm):
             Reply(dispatcher, value).say("language.switched")
         return {"language": value}
 
-    def validate_registered(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_registered(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         slots: dict[str, Any] = {"registered": value if isinstance(value, bool) else None}
         if value is not True:
             slots["lookup_failed"] = False
-        return self._with_lookup(tracker, slots)
+        return await self._with_lookup(dispatcher, tracker, slots, retry={"registered": None})
 
-    def validate_passport_number(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_passport_number(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         slots, _ = _checked("passport_number", value, validate_passport, reply_for(dispatcher, tracker), tracker)
-        return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
+        return await self._with_lookup(
+            dispatcher, tracker, {**slots, **STALE_AFTER_CHANGE}, retry={"passport_number": None}
+        )
 
-    def validate_date_of_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_date_of_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         slots, result = _checked("date_of_birth", value, validate_date_of_birth, reply_for(dispatcher, tracker), tracker)
         if result is not None and result.ok:
             slots["date_alternative"] = result.alternative
             slots["date_confirmed"] = None if result.alternative else True
-        return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
+        return await self._with_lookup(
+            dispatcher, tracker, {**slots, **STALE_AFTER_CHANGE},
+            retry=clear("date_of_birth", "date_alternative", "date_confirmed"),
+        )
 
-    def validate_date_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_date_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is None:
             return {}
+        # Asked again after a database error: the same two readings, the same question.
+        retry = {
+            "date_of_birth": tracker.get_slot("date_of_birth"),
+            "date_alternative": tracker.get_slot("date_alternative"),
+            "date_confirmed": None,
+        }
         slots: dict[str, Any] = {"date_alternative": None, "date_confirmed": True}
         if value is False:
             slots["date_of_birth"] = tracker.get_slot("date_alternative")
-        return self._with_lookup(tracker, slots)
+        return await self._with_lookup(dispatcher, tracker, slots, retry=retry)
 
-    def validate_nationality(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_nationality(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         slots, _ = _checked("nationality", value, validate_nationality, reply_for(dispatcher, tracker), tracker)
-        return self._with_lookup(tracker, {**slots, **STALE_AFTER_CHANGE})
+        return await self._with_lookup(
+            dispatcher, tracker, {**slots, **STALE_AFTER_CHANGE}, retry={"nationality": None}
+        )
 
     def validate_lookup_choice(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if value == "register":
@@ -195,40 +246,96 @@ class ValidateApplicantForm(LanguageFollowingForm):
         return {"details_confirmed": True if value is True else None}
 
     @staticmethod
-    def _with_lookup(tracker: Tracker, slots: dict[str, Any]) -> dict[str, Any]:
+    async def _with_lookup(
+        dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any], retry: dict[str, Any]
+    ) -> dict[str, Any]:
         """`slots`, plus the lookup's result when a registered person's three fields
-        are all known (again, after any change).
+        are all known and validated (again, after any change).
 
-        Not found gives one and the same answer whatever field did not match.
+        Not found gives one and the same answer whatever field did not match. `retry`
+        replaces `slots` when the database fails, so that the form asks the same
+        question again and the same answer repeats the lookup.
         """
         tracker.slots.update(slots)
-        fields = ("passport_number", "date_of_birth", "nationality")
-        if tracker.get_slot("registered") is not True or any(tracker.get_slot(f) is None for f in fields):
+        if tracker.get_slot("registered") is not True:
             return slots
-        if tracker.get_slot("date_alternative"):
+        problems = identity_problems(tracker.slots)
+        if problems:
+            # A value that never went through its validator (a raw candidate of the
+            # same message, or an altered tracker) is asked for again, not looked up.
+            tracker.slots.update(clear(*problems))
+            return {**slots, **clear(*problems), **STALE_AFTER_CHANGE}
+        applicant = validated_applicant(tracker.slots)
+        if applicant is None:
             return slots
-        found = services().registry.find(applicant_from(tracker.slots))
+        svc = services()
+        reply = reply_for(dispatcher, tracker)
+        if not svc.limiter.allows(applicant.passport_number, tracker.sender_id):
+            # Nothing is asked of the registry, so the reply cannot tell whether the
+            # passport exists. The fields are forgotten; the form asks from the passport on.
+            say_lookup_limited(reply)
+            return {**slots, **LIMITED}
+        try:
+            found = await asyncio.to_thread(svc.registry.find, applicant)
+        except RegistryUnavailable:
+            say_try_again(reply)
+            return {**slots, **retry, **STALE_AFTER_CHANGE}
         if found is None:
+            svc.limiter.record_failure(applicant.passport_number, tracker.sender_id)
             return {**slots, "lookup_failed": True, "lookup_choice": None, "registration_id": None}
-        return {**slots, "lookup_failed": False, "registration_id": str(found.id)}
+        return {**slots, "lookup_failed": False, "registration_id": registration_slot(tracker, found.id)}
 
 
 class ActionSaveRegistration(BotAction):
-    """Creates the registration, or reuses the one the same three fields already have."""
+    """Creates the registration from the validated fields, or reuses the one the same
+    three fields already have or the one this conversation proved."""
 
     action_name = "action_save_registration"
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        registry = services().registry
-        registration_id = tracker.get_slot("registration_id")
-        if registration_id is None:
-            registration, created = registry.register(applicant_from(tracker.slots))
-            registration_id = str(registration.id)
-            reply.say("registration.created" if created else "lookup.found")
-        else:
-            reply.say("lookup.found")
-        has_confirmation = registry.confirmation_for(int(registration_id)) is not None
-        return [SlotSet("registration_id", registration_id), SlotSet("has_confirmation", has_confirmation)]
+        svc = services()
+        registration_id = proven_registration(tracker)
+        created = False
+        try:
+            if registration_id is None:
+                applicant = validated_applicant(tracker.slots)
+                if applicant is None:
+                    return _ask_identity_again(reply, tracker)
+                # "Saved" or "found" tells whether these three fields were registered:
+                # saving is limited like looking up.
+                if not svc.limiter.allows_registration(applicant.passport_number, tracker.sender_id):
+                    say_lookup_limited(reply)
+                    return reopen_applicant_form(LIMITED)
+                registration, created = await asyncio.to_thread(svc.registry.register, applicant)
+                registration_id = registration.id
+                if created:
+                    svc.limiter.record_registration(applicant.passport_number, tracker.sender_id)
+            has_confirmation = await asyncio.to_thread(svc.registry.confirmation_for, registration_id) is not None
+        except RegistryUnavailable:
+            say_try_again(reply)
+            return back_to_summary(None if registration_id is None else registration_slot(tracker, registration_id))
+        reply.say("registration.created" if created else "lookup.found")
+        return [
+            SlotSet("registration_id", registration_slot(tracker, registration_id)),
+            SlotSet("has_confirmation", has_confirmation),
+        ]
+
+
+def _ask_identity_again(reply: Reply, tracker: Tracker) -> list[EventType]:
+    """Clears what is missing or invalid among the three fields, saying why, so that
+    the applicant form asks for it again instead of saving it."""
+    problems = identity_problems(tracker.slots)
+    for result in problems.values():
+        if result.error:
+            reply.say(result.error, **result.params)
+    to_ask = [field for field in IDENTITY_VALIDATORS if field in problems or tracker.get_slot(field) is None]
+    slots: dict[str, Any] = {"details_confirmed": None, "registration_id": None}
+    for field in to_ask:
+        slots.update(clear(*CHANGEABLE["applicant_form"][field]))
+    if not to_ask:
+        # Only the reading of an ambiguous date is open, or nothing visible is wrong.
+        slots.update(clear("date_confirmed") if tracker.get_slot("date_alternative") else clear(*PERSONAL_FIELDS))
+    return reopen_applicant_form(slots)
 
 
 class ActionChangeField(BotAction):

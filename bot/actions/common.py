@@ -1,5 +1,6 @@
 """What every action shares: the person's language, replies from the locales, buttons,
-and the services (settings, embassy profile, registry) built once per process."""
+the services (settings, embassy profile, registry, lookup limits) built once per
+process, and the proof that this conversation found or saved its registration."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.i18n import LANGUAGES, t
 from bot.language import detect_language, wants_language
+from bot.lookup_limits import LookupLimiter, LookupLimits, RegistrationProof
 from bot.profile import EmbassyProfile, load_profile
 from bot.registry import Registry
 from bot.settings import Settings, load_settings
@@ -52,17 +54,32 @@ class Services:
     settings: Settings
     profile: EmbassyProfile
     registry: Registry
+    limiter: LookupLimiter
+    proof: RegistrationProof
 
 
 @lru_cache(maxsize=1)
 def services() -> Services:
-    """The process-wide settings, embassy profile and registry."""
+    """The process-wide settings, embassy profile, registry and lookup guards."""
     settings = load_settings()
     return Services(
         settings=settings,
         profile=load_profile(settings.profile_path),
         registry=Registry(settings.database_url, settings.secret_key),
+        limiter=LookupLimiter(settings.secret_key, LookupLimits.from_env()),
+        proof=RegistrationProof(settings.secret_key),
     )
+
+
+def proven_registration(tracker: Tracker) -> int | None:
+    """The registration id this conversation found or saved; None for anything else
+    in the slot (a bare id, another conversation's value, garbage)."""
+    return services().proof.verify(tracker.get_slot("registration_id"), tracker.sender_id)
+
+
+def registration_slot(tracker: Tracker, registration_id: int) -> str:
+    """The registration_id slot value that proves the id to this conversation."""
+    return services().proof.sign(registration_id, tracker.sender_id)
 
 
 def _metadata_language(tracker: Tracker) -> str | None:
@@ -265,6 +282,16 @@ def contact_text(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+def say_try_again(reply: Reply) -> None:
+    """The apology when the database is in trouble; the caller leaves the question open."""
+    reply.say("system.registry_unavailable")
+
+
+def say_lookup_limited(reply: Reply) -> None:
+    """One and the same reply whenever the lookup limits stop a lookup or a save."""
+    reply.send(f"{reply.text('lookup.limited')}\n{contact_text(reply)}")
+
+
 def failed_attempts(tracker: Tracker, slot: str) -> int:
     return (tracker.get_slot("failed_attempts") or {}).get(slot, 0)
 
@@ -296,3 +323,19 @@ def changed_since_latest_message(tracker: Tracker, slots: tuple[str, ...]) -> bo
         if event.get("event") == "slot" and event.get("name") in slots and event.get("value") is not None:
             return True
     return False
+
+
+def reopen_applicant_form(slots: dict[str, Any]) -> list[EventType]:
+    """Events that set `slots` and bring the applicant form back: it asks the first
+    of its questions that has no answer (the flow continues from its answer)."""
+    return [*(SlotSet(name, value) for name, value in slots.items()), SlotSet("requested_slot", None),
+            ActiveLoop("applicant_form")]
+
+
+def back_to_summary(registration_id: str | None) -> list[EventType]:
+    """After a database error once the details are complete: the summary is asked
+    again, and its "yes" (the answer that saves) retries. Also for a registered
+    person, whose details are shown like a new applicant's."""
+    return reopen_applicant_form(
+        {"registered": False, "lookup_failed": False, "details_confirmed": None, "registration_id": registration_id}
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import (
@@ -14,10 +15,15 @@ from bot.actions.common import (
     LanguageFollowingForm,
     Reply,
     answer_to_pending,
+    back_to_summary,
     count_attempt,
+    proven_registration,
+    reopen_applicant_form,
     reply_for,
+    say_try_again,
     services,
 )
+from bot.registry import RegistryUnavailable
 
 
 def _choose_from(text: str, offices: list) -> list:
@@ -61,17 +67,34 @@ class ValidateLocationForm(LanguageFollowingForm):
 
 
 class ActionIssueConfirmation(BotAction):
-    """Issues (or shows again) the confirmation with the link to its printable page."""
+    """Issues (or shows again) the confirmation with the link to its printable page,
+    only for the registration this conversation found or saved."""
 
     action_name = "action_issue_confirmation"
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         svc = services()
-        registration_id = int(tracker.get_slot("registration_id"))
-        existing = svc.registry.confirmation_for(registration_id)
-        confirmation = existing or svc.registry.issue_confirmation(
-            registration_id, tracker.get_slot("return_location"), reply.language or "en"
-        )
+        registration_id = proven_registration(tracker)
+        if registration_id is None:
+            return _check_details_again(reply)
+        office = svc.profile.office(tracker.get_slot("return_location") or "")
+        try:
+            existing = await asyncio.to_thread(svc.registry.confirmation_for, registration_id)
+            if existing is None and office is None:
+                return _choose_office_again()
+            confirmation = existing or await asyncio.to_thread(
+                svc.registry.issue_confirmation, registration_id, office.id, reply.language or "en"
+            )
+        except RegistryUnavailable:
+            say_try_again(reply)
+            if tracker.get_slot("location_confirmed") is True:
+                # The office's "yes" is what issues: asked again, the same "yes" retries.
+                return [SlotSet("location_confirmed", None), SlotSet("requested_slot", None),
+                        ActiveLoop("location_form")]
+            # Came straight from the saved registration, which has a confirmation.
+            return back_to_summary(tracker.get_slot("registration_id"))
+        except LookupError:  # the registration is no longer in the database
+            return _check_details_again(reply)
         reply.say(
             "confirmation.existing" if existing else "confirmation.issued",
             number=confirmation.number,
@@ -79,3 +102,17 @@ class ActionIssueConfirmation(BotAction):
             courier=svc.profile.courier,
         )
         return [SlotSet(slot, None) for slot in FLOW_SLOTS]
+
+
+def _check_details_again(reply: Reply) -> list[EventType]:
+    """No proven registration: no confirmation; the applicant form checks the details
+    again (it asks what is missing, then saves, which proves the registration)."""
+    reply.say("confirmation.check_again")
+    return reopen_applicant_form(
+        {"registration_id": None, "has_confirmation": None, "details_confirmed": None, "location_confirmed": None}
+    )
+
+
+def _choose_office_again() -> list[EventType]:
+    return [*(SlotSet(slot, None) for slot in ("return_city", "return_location", "location_confirmed")),
+            SlotSet("requested_slot", None), ActiveLoop("location_form")]

@@ -155,6 +155,8 @@ def make_tracker(base_state: dict[str, Any]) -> Callable[..., Tracker]:
     `requested_slot` before the message. `after_message` are raw events that came
     after the message (an action that ran since, and its events).
 
+    `sender` replaces the conversation id (the sender_id).
+
     `slot_events` (even empty) make it the tracker Rasa's FormAction sends to the
     form's validation action or to an ask action: the events so far, then
     SlotSet(requested_slot), ActionExecuted(<form>) and these slot candidates, which
@@ -173,8 +175,11 @@ def make_tracker(base_state: dict[str, Any]) -> Callable[..., Tracker]:
         requested_slot: str | None = None,
         after_message: list[dict[str, Any]] | None = None,
         slot_events: dict[str, Any] | None = None,
+        sender: str | None = None,
     ) -> Tracker:
         state = copy.deepcopy(base_state)
+        if sender is not None:
+            state["sender_id"] = sender
         message = {
             "text": text,
             "intent": {"name": intent, "confidence": confidence},
@@ -236,6 +241,22 @@ def validate(domain: dict[str, Any]) -> Callable[[FormValidationAction, str, Any
     def call(action: FormValidationAction, slot: str, value: Any, tracker: Tracker) -> Outcome:
         dispatcher = CollectingDispatcher()
         result = getattr(action, f"validate_{slot}")(value, dispatcher, tracker, domain)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
         return Outcome(dispatcher.messages, [SlotSet(name, value) for name, value in result.items()])
 
     return call
+
+
+SENDER = "test-sender"
+
+
+@pytest.fixture
+def proof_for(isolated_services) -> Callable[..., str]:
+    """The registration_id slot value that proves `registration_id` to a conversation
+    (by default the fixture tracker's)."""
+
+    def sign(registration_id: int | str, sender: str = SENDER) -> str:
+        return isolated_services.proof.sign(int(registration_id), sender)
+
+    return sign

@@ -35,9 +35,15 @@ def form():
 
 
 @pytest.fixture
-def registered_id(isolated_services) -> str:
+def registration(isolated_services):
     registration, _ = isolated_services.registry.register(APPLICANT)
-    return str(registration.id)
+    return registration
+
+
+@pytest.fixture
+def registered_slot(registration, proof_for) -> str:
+    """The registration_id slot value once the fixture conversation found APPLICANT."""
+    return proof_for(registration.id)
 
 
 @pytest.fixture
@@ -206,14 +212,14 @@ def test_unknown_nationality_is_explained_and_dropped(make_tracker, validate, fo
     assert outcome.slots == {"nationality": None, "failed_attempts": {"nationality": 1}, **STALE}
 
 
-def test_registered_applicant_is_found(make_tracker, validate, form, registered_id):
+def test_registered_applicant_is_found(make_tracker, validate, form, registered_slot):
     tracker = make_tracker(slots={"registered": True, **DETAILS, "nationality": None})
 
     outcome = validate(form, "nationality", "Bolivia", tracker)
 
     assert outcome.slots == {
         "nationality": "BOL", "failed_attempts": {"nationality": 0}, "details_confirmed": None,
-        "lookup_failed": False, "registration_id": registered_id,
+        "lookup_failed": False, "registration_id": registered_slot,
     }
     assert outcome.messages == []
 
@@ -228,7 +234,7 @@ def test_registered_applicant_is_found(make_tracker, validate, form, registered_
     ids=["unknown passport", "other date of birth", "other nationality"],
 )
 def test_not_found_is_the_same_whatever_field_differs(
-    make_tracker, validate, form, registered_id, passport, date_of_birth, nationality, code
+    make_tracker, validate, form, registered_slot, passport, date_of_birth, nationality, code
 ):
     slots = {"registered": True, "passport_number": passport, "date_of_birth": date_of_birth, "date_confirmed": True}
 
@@ -259,7 +265,7 @@ def test_a_cleared_date_confirmation_changes_nothing(make_tracker, validate, for
     assert outcome.messages == []
 
 
-def test_a_changed_date_of_birth_is_looked_up_again(make_tracker, validate, form, registered_id):
+def test_a_changed_date_of_birth_is_looked_up_again(make_tracker, validate, form, registered_slot):
     # The first lookup failed on a mistyped date of birth; the person changed it.
     tracker = make_tracker(
         slots={"registered": True, **PERSONAL_CLEARED, **DETAILS, "date_of_birth": None, "lookup_failed": True}
@@ -269,12 +275,12 @@ def test_a_changed_date_of_birth_is_looked_up_again(make_tracker, validate, form
 
     assert outcome.slots == {
         "date_of_birth": "1985-03-05", "failed_attempts": {"date_of_birth": 0}, "date_alternative": None,
-        "date_confirmed": True, "details_confirmed": None, "lookup_failed": False, "registration_id": registered_id,
+        "date_confirmed": True, "details_confirmed": None, "lookup_failed": False, "registration_id": registered_slot,
     }
     assert outcome.messages == []
 
 
-def test_an_ambiguous_changed_date_is_looked_up_once_confirmed(make_tracker, validate, form, registered_id):
+def test_an_ambiguous_changed_date_is_looked_up_once_confirmed(make_tracker, validate, form, registered_slot):
     slots = {"registered": True, **DETAILS, "date_of_birth": None, "date_confirmed": None, "lookup_failed": True}
 
     answered = validate(form, "date_of_birth", "03/05/1985", make_tracker(slots=slots))
@@ -287,11 +293,11 @@ def test_an_ambiguous_changed_date_is_looked_up_once_confirmed(make_tracker, val
     }
     assert denied.slots == {
         "date_of_birth": "1985-03-05", "date_alternative": None, "date_confirmed": True,
-        "lookup_failed": False, "registration_id": registered_id,
+        "lookup_failed": False, "registration_id": registered_slot,
     }
 
 
-def test_a_changed_field_that_still_does_not_match_asks_the_choice_again(make_tracker, validate, form, registered_id):
+def test_a_changed_field_that_still_does_not_match_asks_the_choice_again(make_tracker, validate, form, registered_slot):
     tracker = make_tracker(slots={"registered": True, **DETAILS, "passport_number": None, "lookup_failed": True})
 
     outcome = validate(form, "passport_number", "B7654321", tracker)
@@ -438,7 +444,7 @@ def test_run_asks_the_choice_when_the_lookup_fails(form_turn):
     assert outcome.events[-1] == SlotSet("requested_slot", "lookup_choice")
 
 
-def test_run_ends_the_form_when_the_lookup_finds_the_registration(form_turn, registered_id):
+def test_run_ends_the_form_when_the_lookup_finds_the_registration(form_turn, registered_slot):
     slots = {"registered": True, **DETAILS, "nationality": None}
 
     outcome = form_turn("nationality", "boliviano", slots)
@@ -446,7 +452,7 @@ def test_run_ends_the_form_when_the_lookup_finds_the_registration(form_turn, reg
     assert outcome.events == [
         SlotSet("nationality", "BOL"),
         SlotSet("failed_attempts", {"nationality": 0}),
-        SlotSet("registration_id", registered_id),
+        SlotSet("registration_id", registered_slot),
         SlotSet("details_confirmed", None),
         SlotSet("lookup_failed", False),
         SlotSet("requested_slot", None),
@@ -459,7 +465,7 @@ def test_run_ends_the_form_when_a_new_applicant_confirms(form_turn):
     assert outcome.events == [SlotSet("details_confirmed", True), SlotSet("requested_slot", None)]
 
 
-def test_a_changed_passport_is_looked_up_again(form_turn, registered_id):
+def test_a_changed_passport_is_looked_up_again(form_turn, registered_slot):
     # The first lookup failed on a mistyped passport; the person changed it with change_field.
     slots = {"registered": True, **DETAILS, "passport_number": None, "lookup_failed": True}
 
@@ -468,7 +474,7 @@ def test_a_changed_passport_is_looked_up_again(form_turn, registered_id):
     assert outcome.events == [
         SlotSet("passport_number", "A1234567"),
         SlotSet("failed_attempts", {"passport_number": 0}),
-        SlotSet("registration_id", registered_id),
+        SlotSet("registration_id", registered_slot),
         SlotSet("details_confirmed", None),
         SlotSet("lookup_failed", False),
         SlotSet("requested_slot", None),
@@ -476,13 +482,13 @@ def test_a_changed_passport_is_looked_up_again(form_turn, registered_id):
 
 
 @pytest.mark.parametrize(("answer", "found"), [("5 March 1985", True), ("6 March 1985", False)])
-def test_a_changed_date_of_birth_runs_the_lookup_again(form_turn, registered_id, answer, found):
+def test_a_changed_date_of_birth_runs_the_lookup_again(form_turn, registered_slot, answer, found):
     slots = {"registered": True, **DETAILS, "date_of_birth": None, "date_confirmed": None, "lookup_failed": True}
 
     outcome = form_turn("date_of_birth", answer, slots)
 
     assert outcome.slots["lookup_failed"] is not found
-    assert outcome.slots["registration_id"] == (registered_id if found else None)
+    assert outcome.slots["registration_id"] == (registered_slot if found else None)
     assert outcome.events[-1] == SlotSet("requested_slot", None if found else "lookup_choice")
 
 
@@ -512,13 +518,13 @@ def test_switching_to_registered_after_the_details_runs_the_lookup(says_register
     assert outcome.messages == []
 
 
-def test_switching_to_registered_finds_the_registration(says_registered_at_the_summary, registered_id):
+def test_switching_to_registered_finds_the_registration(says_registered_at_the_summary, registered_slot):
     outcome = says_registered_at_the_summary()
 
     assert outcome.events == [
         SlotSet("registered", True),
         SlotSet("lookup_failed", False),
-        SlotSet("registration_id", registered_id),
+        SlotSet("registration_id", registered_slot),
         SlotSet("requested_slot", None),
     ]
 
@@ -593,13 +599,13 @@ def save(make_tracker, run):
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_a_new_applicant_is_registered(save, isolated_services, language):
+def test_a_new_applicant_is_registered(save, isolated_services, proof_for, language):
     outcome = save(language)
 
     found = isolated_services.registry.find(APPLICANT)
     assert found is not None
     assert outcome.texts == [t("registration.created", language)]
-    assert outcome.events == [SlotSet("registration_id", str(found.id)), SlotSet("has_confirmation", False)]
+    assert outcome.events == [SlotSet("registration_id", proof_for(found.id)), SlotSet("has_confirmation", False)]
 
 
 def test_the_same_applicant_is_not_registered_twice(save):
@@ -611,19 +617,19 @@ def test_the_same_applicant_is_not_registered_twice(save):
     assert second.slots["has_confirmation"] is False
 
 
-def test_a_registration_found_by_the_lookup_is_kept(save, registered_id):
-    outcome = save("es", registered=True, registration_id=registered_id)
+def test_a_registration_found_by_the_lookup_is_kept(save, registered_slot):
+    outcome = save("es", registered=True, registration_id=registered_slot)
 
     assert outcome.texts == [t("lookup.found", "es")]
-    assert outcome.events == [SlotSet("registration_id", registered_id), SlotSet("has_confirmation", False)]
+    assert outcome.events == [SlotSet("registration_id", registered_slot), SlotSet("has_confirmation", False)]
 
 
-def test_a_registration_with_a_confirmation_is_flagged(save, isolated_services, registered_id):
-    isolated_services.registry.issue_confirmation(int(registered_id), "PTS-01", "en")
+def test_a_registration_with_a_confirmation_is_flagged(save, isolated_services, registration, registered_slot):
+    isolated_services.registry.issue_confirmation(registration.id, "PTS-01", "en")
 
-    outcome = save(registered=True, registration_id=registered_id)
+    outcome = save(registered=True, registration_id=registered_slot)
 
-    assert outcome.slots == {"registration_id": registered_id, "has_confirmation": True}
+    assert outcome.slots == {"registration_id": registered_slot, "has_confirmation": True}
 
 
 # --- changing one field from the summary --------------------------------------------

@@ -159,12 +159,12 @@ def registration_id(isolated_services) -> str:
 
 
 @pytest.fixture
-def issue(make_tracker, run, registration_id):
+def issue(make_tracker, run, registration_id, proof_for):
     def run_issue(language="es"):
         slots = {
             "language": language, "registered": False, "passport_number": "A1234567",
             "date_of_birth": "1985-03-05", "date_confirmed": True, "nationality": "BOL",
-            "details_confirmed": True, "registration_id": registration_id, "has_confirmation": False,
+            "details_confirmed": True, "registration_id": proof_for(registration_id), "has_confirmation": False,
             "return_city": "Potosí", "return_location": "PTS-01", "location_confirmed": True, "notice_shown": True,
         }
         return run(ActionIssueConfirmation(), make_tracker(text="sí", intent="affirm", slots=slots))
