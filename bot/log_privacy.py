@@ -33,6 +33,9 @@ _FIELDS = r"passport_number|date_of_birth|date_alternative|nationality|[a-z_]*te
 
 # Order matters: whole structures first, then the shapes inside free text.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Rasa's warnings about a message written like an intent payload quote its parts
+    # (intent name, entities, the rest) all through: keep only what happened.
+    (re.compile(r"(Failed to parse arguments in line ).*", re.DOTALL), rf"\1'{REDACTED}'."),
     # "text": "…" / 'passport_number': '…' in JSON or repr() dumps.
     (re.compile(rf"""(["']?\b(?:{_FIELDS})["']?\s*[:=]\s*)(["'])(?:\\.|(?!\2).)*\2""", re.DOTALL),
      rf"\1\2{REDACTED}\2"),

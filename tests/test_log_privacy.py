@@ -25,6 +25,8 @@ PASSPORT = "S4815162"
         "born August 26, 1990",
         f'{{"slots": {{"passport_number": "{PASSPORT}", "date_of_birth": "1990-08-26"}}}}',
         "{'text': 'me llamo Ana y mi pasaporte es el AB12345', 'intent': 'inform'}",
+        ("Failed to parse arguments in line '/me llamo Ana 26/08/1990'. Expected the intent to be one of "
+        "[['affirm']] but found me llamo Ana 26/08/1990.Continuing with given line as user text."),
     ],
 )
 def test_personal_data_is_redacted(line: str) -> None:

@@ -58,10 +58,10 @@ def post_action(stack: Stack, body: Any, token: str | None = "right") -> tuple[i
     return status, answer
 
 
-def log_text(stack: Stack) -> str:
-    """Everything the three processes have logged so far."""
+def log_text(stack: Stack, process: str = "*") -> str:
+    """Everything the three processes (or the one named) have logged so far."""
     logs = Path(stack.settings.data_dir) / "logs"
-    return "\n".join(path.read_text(errors="replace") for path in sorted(logs.glob("*.log")))
+    return "\n".join(path.read_text(errors="replace") for path in sorted(logs.glob(f"{process}.log")))
 
 
 def count(pattern: str, text: str) -> int:

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,8 +81,11 @@ def test_the_web_app_starts_with_the_database_down(stack: Stack, tmp_path: Path)
         status = 0
         while time.monotonic() < deadline and status != 200:
             time.sleep(0.5)
-            status = http("GET", f"http://127.0.0.1:{port}/health")[0] if web.poll() is None else -1
-            assert status != -1, (tmp_path / "web.log").read_text()
+            assert web.poll() is None, (tmp_path / "web.log").read_text()
+            try:
+                status = http("GET", f"http://127.0.0.1:{port}/health")[0]
+            except urllib.error.URLError:
+                continue  # not listening yet
         assert status == 200
         status, page, _ = http("GET", f"http://127.0.0.1:{port}/confirmation/{'x' * 43}")
         assert status == 503 and b"<html" in page.lower()
