@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.launcher as launcher
+from bot import launcher
 from bot.launcher import Backoff, Service, Stack, services_for, stack_environment
 from bot.rasa_server import rasa_argv
 from bot.settings import action_server_token, load_settings
