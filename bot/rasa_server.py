@@ -5,6 +5,8 @@
   never appears in `ps` (and RASA_JWT_SECRET, for `Authorization: Bearer <JWT>`:
   Rasa 3.6 reads its static token only from `?token=`, its JWT from the header);
 - log redaction (bot.log_privacy) before Rasa writes its first line;
+- the changes of bot.rasa_tuning (action responses validated without re-checking
+  Rasa's schema on every call);
 - a cap on request bodies (Sanic's REQUEST_MAX_SIZE, read from the environment
   when Rasa creates its app), checked against Content-Length before any is read.
 """
@@ -37,6 +39,10 @@ def main() -> None:
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
     sys.argv = rasa_argv(sys.argv[1:], os.environ)
     from rasa.__main__ import main as rasa_main
+
+    from bot import rasa_tuning
+
+    rasa_tuning.install()
 
     rasa_main()
 
