@@ -16,7 +16,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 # Playwright drives Debian's Chromium (scripts/ensure-chromium.sh); it never downloads one.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test eval lint validate test-unit test-stories test-e2e chromium lock clean
+.PHONY: run test eval bench lint validate test-unit test-stories test-e2e chromium lock clean
 
 $(INSTALLED): requirements.lock
 	@PY310=$$(scripts/find-python310.sh) || exit 1; \
@@ -59,6 +59,10 @@ test: lint validate test-unit test-stories test-e2e
 # Measures the NLU on the held-out set (tests/nlu/) and writes reports/.
 eval: $(MODEL)
 	$(PY) scripts/eval_nlu.py
+
+# Starts the stack and prints how fast it answers (scripts/bench.py); not part of `make test`.
+bench: $(MODEL)
+	$(PY) scripts/bench.py
 
 # Registers the Telegram webhook: needs TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN and
 # TELEGRAM_WEBHOOK_URL (see the README).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -65,6 +66,13 @@ def services_for(settings: Settings, env: dict[str, str]) -> list[Service]:
         ),
         Service("web", [python, "-m", "bot.web"], f"http://127.0.0.1:{settings.web_port}/health"),
     ]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (tests, benchmarks)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _is_ready(url: str) -> bool:

@@ -5,22 +5,15 @@ data directory, fake Twilio and Telegram APIs, and a REST chat client."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
 
-from bot.launcher import MODEL_PATH, Stack, stack_environment
+from bot.launcher import MODEL_PATH, Stack, free_port, stack_environment
 from tests.e2e.support import AUTH_TOKEN, Chat
 from tests.e2e.whatsapp import message_resource, twilio_environment
 from tests.fakes.recorder import RecordingServer
 from tests.fakes.telegram import fake_bot_api, telegram_environment
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

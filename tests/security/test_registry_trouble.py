@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.i18n import t
-from bot.launcher import PROJECT_ROOT, Stack, stack_environment
+from bot.launcher import PROJECT_ROOT, Stack, free_port, stack_environment
 from tests.e2e.support import Chat, confirmation_from, expect, http, new_passport, start_as_new
-from tests.stack import free_port
 
 PROBLEM_KEY = "system.registry_unavailable"
 
