@@ -7,13 +7,14 @@ throw-away data directory, then measures:
 - whole registrations through the REST channel (8 turns each, from the greeting to
   the confirmation link) at concurrency 1, 5 and 20: turns per second, median and
   p95 of a turn, and how many conversations reached their confirmation link;
+- growth over one long conversation (200 turns of questions inside the form): the
+  median turn of the last 20 against the first 20;
 - the resident memory of each process after the load.
 
 `--smoke` runs tiny counts (the tests run it); `--rasa-url` measures a stack that
 is already running (then memory and `/model/parse` are left out unless
 `--token` is given). What issue 10 also asks and this does not do yet: the same
-figures for Rasa's starter bot in the same run, growth over a 200-turn
-conversation, and the training time.
+figures for Rasa's starter bot in the same run, and the training time.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ LINK = re.compile(r"/confirmation/[A-Za-z0-9_-]{20,}")
 CITIES = ("Cochabamba", "Tarija", "Oruro", "Sucre", "Potosí")
 PARSE_TEXTS = ("hello", "no, it's my first time", "I was born on 5 March 1985", "Bolivian",
                "what does 221g mean?", "hola, necesito enviar mis documentos", "sí, está correcto")
+QUESTIONS = ("what does 221g mean?", "do I have to pay the fee again?", "what should I take to DHL?",
+             "how do I contact the embassy?", "how will my passport come back?")
 TIMEOUT = aiohttp.ClientTimeout(total=120)
 
 
@@ -76,18 +79,36 @@ def _script() -> list[str]:
     return ["hello", "no", passport, born, "Bolivian", "yes", random.choice(CITIES), "yes"]
 
 
+async def _turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, text: str) -> tuple[float, list]:
+    """(seconds, the reply's messages) of one message through the REST channel."""
+    start = time.perf_counter()
+    async with session.post(f"{rasa_url}/webhooks/rest/webhook",
+                            json={"sender": sender, "message": text, "metadata": {"language": "en"}}) as answer:
+        body = await answer.json(content_type=None)
+    return time.perf_counter() - start, body if isinstance(body, list) else []
+
+
 async def _conversation(session: aiohttp.ClientSession, rasa_url: str, turns: list[float]) -> bool:
     """One registration; True when the last reply holds the confirmation link."""
     sender = "bench-" + uuid.uuid4().hex
     reply = ""
     for text in _script():
-        start = time.perf_counter()
-        async with session.post(f"{rasa_url}/webhooks/rest/webhook",
-                                json={"sender": sender, "message": text, "metadata": {"language": "en"}}) as answer:
-            body = await answer.json(content_type=None)
-        turns.append(time.perf_counter() - start)
+        seconds, body = await _turn(session, rasa_url, sender, text)
+        turns.append(seconds)
         reply = " ".join(str(message.get("text", "")) for message in body if isinstance(message, dict))
     return bool(LINK.search(reply))
+
+
+
+
+async def growth(rasa_url: str, turns: int) -> tuple[float, float]:
+    """Median ms of the first and of the last `window` turns of one long conversation."""
+    sender = "bench-long-" + uuid.uuid4().hex
+    texts = ["hello", "no"] + [QUESTIONS[index % len(QUESTIONS)] for index in range(turns - 2)]
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
+        times = [(await _turn(session, rasa_url, sender, text))[0] for text in texts]
+    window = min(20, turns // 2)
+    return _median_ms(times[:window]), _median_ms(times[-window:])
 
 
 async def load(rasa_url: str, concurrency: int, conversations: int) -> Run:
@@ -127,7 +148,9 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def report(rasa_url: str, levels: list[tuple[int, int]], token: str | None, parse_rounds: int) -> list[Run]:
+def report(
+    rasa_url: str, levels: list[tuple[int, int]], token: str | None, parse_rounds: int, long_turns: int
+) -> list[Run]:
     if token:
         print(f"/model/parse median: {asyncio.run(parse_median_ms(rasa_url, token, parse_rounds)):.0f} ms\n")
     print("| concurrency | reached   | turns/s  | median ms | p95 ms   |")
@@ -137,6 +160,9 @@ def report(rasa_url: str, levels: list[tuple[int, int]], token: str | None, pars
         run = asyncio.run(load(rasa_url, concurrency, conversations))
         runs.append(run)
         print(run.row(), flush=True)
+    first, last = asyncio.run(growth(rasa_url, long_turns))
+    print(f"\ngrowth over a {long_turns}-turn conversation: median {first:.0f} ms (first turns) "
+          f"-> {last:.0f} ms (last turns), x{last / first:.2f}")
     return runs
 
 
@@ -148,8 +174,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     levels = [(1, 1)] if args.smoke else [(1, 5), (5, 20), (20, 40)]
     parse_rounds = 1 if args.smoke else 10
+    long_turns = 10 if args.smoke else 200
     if args.rasa_url:
-        report(args.rasa_url.rstrip("/"), levels, args.token, parse_rounds)
+        report(args.rasa_url.rstrip("/"), levels, args.token, parse_rounds, long_turns)
         return
     token = uuid.uuid4().hex
     with tempfile.TemporaryDirectory() as data_dir:
@@ -160,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
         print("Starting the stack…", flush=True)
         stack.start()
         try:
-            report(f"http://127.0.0.1:{ports['RASA_PORT']}", levels, token, parse_rounds)
+            report(f"http://127.0.0.1:{ports['RASA_PORT']}", levels, token, parse_rounds, long_turns)
             memory = {name: rss_mib(process.pid) for name, process in stack.processes.items()}
             print("\nmemory (RSS, MiB): " + json.dumps({name: round(value) for name, value in memory.items()}))
         finally:
