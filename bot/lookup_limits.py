@@ -19,16 +19,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.settings import derive_key, positive_setting
+
 Clock = Callable[[], float]
 
 # Labels that derive this module's keys from the secret, so that no hash here equals
 # another use of it (the registry's lookup hash, the channels' conversation ids).
 _LIMITER_LABEL = b"lookup limiter keys v1"
 _PROOF_LABEL = b"registration slot proof v1"
-
-
-def _derived_key(secret_key: bytes, label: bytes) -> bytes:
-    return hmac.new(secret_key, label, hashlib.sha256).digest()
 
 
 class FailureStore(Protocol):
@@ -115,22 +113,9 @@ class LookupLimits:
         env = os.environ if env is None else env
         defaults = cls()
         return cls(
-            per_passport=_positive_int(env, "LOOKUP_FAILURES_PER_PASSPORT", defaults.per_passport),
-            per_conversation=_positive_int(env, "LOOKUP_FAILURES_PER_CONVERSATION", defaults.per_conversation),
+            per_passport=positive_setting(env, "LOOKUP_FAILURES_PER_PASSPORT", defaults.per_passport, int),
+            per_conversation=positive_setting(env, "LOOKUP_FAILURES_PER_CONVERSATION", defaults.per_conversation, int),
         )
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1")
-    return value
 
 
 class LookupLimiter:
@@ -154,7 +139,7 @@ class LookupLimiter:
         clock: Clock = time.monotonic,
     ) -> None:
         self.limits = limits or LookupLimits()
-        self._key = _derived_key(secret_key, _LIMITER_LABEL)
+        self._key = derive_key(secret_key, _LIMITER_LABEL)
         self.store: FailureStore = store or MemoryFailureStore(self.limits.window_seconds, clock=clock)
 
     def allows(self, passport_number: str, conversation_id: str) -> bool:
@@ -197,7 +182,7 @@ class RegistrationProof:
     """
 
     def __init__(self, secret_key: bytes) -> None:
-        self._key = _derived_key(secret_key, _PROOF_LABEL)
+        self._key = derive_key(secret_key, _PROOF_LABEL)
 
     def sign(self, registration_id: int, conversation_id: str) -> str:
         return f"{registration_id}.{self._signature(registration_id, conversation_id)}"

@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from bot.i18n import LANGUAGES
+from bot.settings import derive_key
 
 # No look-alikes: 0, O, 1, I, L, 2, Z, 5, S and B (next to 8) are left out.
 CONFIRMATION_ALPHABET = "346789ACDEFGHJKMNPQRTUVWXY"
@@ -186,8 +187,7 @@ class Registry:
         self._engine = sa.create_engine(
             url, future=True, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args
         )
-        # A key of its own, so that the lookup hash never equals another use of the secret.
-        self._lookup_key = hmac.new(secret_key, b"registry lookup hash v1", hashlib.sha256).digest()
+        self._lookup_key = derive_key(secret_key, b"registry lookup hash v1")
         self._clock = clock
         self._schema_lock = threading.Lock()
         self._schema_ready = False

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROFILE = PROJECT_ROOT / "profiles" / "us-embassy-la-paz.yml"
@@ -58,7 +60,31 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def derive_key(secret_key: bytes, label: bytes) -> bytes:
+    """A key of its own for one use of the secret key (HMAC-SHA256 of `label`), so
+    that no hash or token made with it equals another use of the secret."""
+    return hmac.new(secret_key, label, hashlib.sha256).digest()
+
+
 def action_server_token(secret_key: bytes) -> str:
     """The shared secret our Rasa server sends the action server (X-Action-Token):
     derived from the secret key with its own label, so it reveals nothing of it."""
-    return hmac.new(secret_key, b"action server token v1", hashlib.sha256).hexdigest()
+    return derive_key(secret_key, b"action server token v1").hex()
+
+
+_Number = TypeVar("_Number", int, float)
+
+
+def positive_setting(env: Mapping[str, str], name: str, default: _Number, kind: Callable[[str], _Number]) -> _Number:
+    """`name` from `env` read as a positive, finite `kind`, or `default` when unset; any
+    other value stops the start with a message that names the variable."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < math.inf:  # also refuses nan
+        raise ValueError(f"{name} must be a positive number, not {raw!r}")
+    return value

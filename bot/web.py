@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import os
 import re
 import secrets
@@ -44,7 +43,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from html import escape
 from pathlib import Path
 from string import Template
-from typing import TypeVar
 
 import aiohttp
 from aiohttp import hdrs, web
@@ -61,7 +59,7 @@ from bot.i18n import LANGUAGES, normalise_language, t
 from bot.log_privacy import install_redaction
 from bot.profile import EmbassyProfile, load_profile
 from bot.registry import Confirmation, Registry, RegistryUnavailable
-from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.settings import PROJECT_ROOT, Settings, load_settings, positive_setting
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +106,6 @@ SOCKET_IDLE_SECONDS = web.AppKey("socket_idle_seconds", float)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WebSocket = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
-_Number = TypeVar("_Number", int, float)
 
 
 def _page_csp(nonce: str) -> str:
@@ -297,19 +294,6 @@ def client_address(request: web.Request) -> str:
     return request.remote or "unknown"
 
 
-def _env_positive(name: str, default: _Number, kind: Callable[[str], _Number]) -> _Number:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = None
-    if value is None or not 0 < value < math.inf:  # also refuses nan
-        raise ValueError(f"{name} must be a positive number, not {raw!r}")
-    return value
-
-
 CLOSED_MESSAGE_TYPES = (
     aiohttp.WSMsgType.CLOSE,
     aiohttp.WSMsgType.CLOSING,
@@ -476,11 +460,11 @@ def create_app(
     app[STATIC_FILES] = _read_static_assets()
     app[OPEN_SOCKETS] = weakref.WeakSet()
     app[SOCKET_LIMITS] = SocketLimits(
-        per_client=_env_positive("WEB_MAX_SOCKETS_PER_CLIENT", DEFAULT_MAX_SOCKETS_PER_CLIENT, int),
-        overall=_env_positive("WEB_MAX_SOCKETS", DEFAULT_MAX_SOCKETS, int),
+        per_client=positive_setting(os.environ, "WEB_MAX_SOCKETS_PER_CLIENT", DEFAULT_MAX_SOCKETS_PER_CLIENT, int),
+        overall=positive_setting(os.environ, "WEB_MAX_SOCKETS", DEFAULT_MAX_SOCKETS, int),
     )
-    app[SOCKET_IDLE_SECONDS] = _env_positive(
-        "WEB_SOCKET_IDLE_SECONDS", DEFAULT_SOCKET_IDLE_SECONDS, float
+    app[SOCKET_IDLE_SECONDS] = positive_setting(
+        os.environ, "WEB_SOCKET_IDLE_SECONDS", DEFAULT_SOCKET_IDLE_SECONDS, float
     )
     app.cleanup_ctx.append(http_session)
     app.cleanup_ctx.append(prepare_database)
