@@ -119,8 +119,6 @@ class Stack:
     def restart_stopped(self, backoff: Backoff, sleep: Callable[[float], None] = time.sleep) -> list[str]:
         """Starts again every process that has exited, each after its back-off delay;
         returns their names."""
-        settings = self.settings
-        by_name = {service.name: service for service in services_for(settings, self.env)}
         restarted = []
         for name, process in list(self.processes.items()):
             if process.poll() is None:
@@ -130,7 +128,10 @@ class Stack:
             print(f"{name} stopped (exit {process.returncode}); restarting in {delay:.0f}s.",
                   file=sys.stderr, flush=True)
             sleep(delay)
-            self._spawn(by_name[name], settings.data_dir / "logs")
+            # Read only when one stopped: this runs every second.
+            settings = self.settings
+            service = next(s for s in services_for(settings, self.env) if s.name == name)
+            self._spawn(service, settings.data_dir / "logs")
             restarted.append(name)
         return restarted
 
