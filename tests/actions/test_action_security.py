@@ -62,22 +62,24 @@ def form_turn(make_tracker, run):
     return turn
 
 
+def _after_yes(make_tracker, run, action_class):
+    """Runs `action_class` after the person's "yes", with the given slots."""
+
+    def run_action(sender=None, **slots):
+        tracker = make_tracker(text="yes", intent="affirm", sender=sender, slots={"language": "en", **slots})
+        return run(action_class(), tracker)
+
+    return run_action
+
+
 @pytest.fixture
 def save(make_tracker, run):
-    def run_save(sender=None, **slots):
-        tracker = make_tracker(text="yes", intent="affirm", sender=sender, slots={"language": "en", **slots})
-        return run(ActionSaveRegistration(), tracker)
-
-    return run_save
+    return _after_yes(make_tracker, run, ActionSaveRegistration)
 
 
 @pytest.fixture
 def issue(make_tracker, run):
-    def run_issue(sender=None, **slots):
-        tracker = make_tracker(text="yes", intent="affirm", sender=sender, slots={"language": "en", **slots})
-        return run(ActionIssueConfirmation(), tracker)
-
-    return run_issue
+    return _after_yes(make_tracker, run, ActionIssueConfirmation)
 
 
 def limited_text(consular_contact, language="en"):
