@@ -112,6 +112,10 @@ class LinearIntentClassifier(GraphComponent):
             np.savez_compressed(directory / WEIGHTS_FILE, **self._weights)
         return self._resource
 
+    @property
+    def _width(self) -> int:
+        return 0 if self._weights is None else self._weights["words_coef"].shape[1]
+
     def probabilities(self, message: Message) -> dict[str, float]:
         """Each intent's averaged probability for a featurized message."""
         assert self._weights is not None, "train or load the classifier first"
@@ -127,7 +131,10 @@ class LinearIntentClassifier(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if self._weights is None or _features(message) is None:
+            features = _features(message)
+            # An empty text gets only some featurizers' features: it is left to
+            # WordlessMessageClassifier.
+            if self._weights is None or features is None or features[0].shape[1] != self._width:
                 continue
             best = sorted(self.probabilities(message).items(), key=lambda item: item[1], reverse=True)
             ranking = [

@@ -122,3 +122,21 @@ def test_no_personal_data_reaches_the_logs(stack) -> None:
     assert logs, "the processes wrote no log at all"
     for secret in (passport, "1966-08-17", date):
         assert secret not in logs
+
+
+def test_a_long_conversation_keeps_its_answers_and_only_its_last_turns(stack) -> None:
+    # bot.tracker_store keeps 12 turns once a conversation passes 24.
+    chat = Chat(stack, language="en")
+    start_as_new(chat, "en")
+    chat.say(new_passport())
+    expect(chat, "dob.ask", "en")
+    for index in range(30):
+        chat.say(("what does 221g mean?", "do I have to pay the fee again?")[index % 2])
+        expect(chat, "dob.ask", "en")
+    tracker = chat.tracker()
+    assert sum(event["event"] == "user" for event in tracker["events"]) <= 24
+    chat.say("1990-07-21")
+    expect(chat, "nationality.ask", "en")
+    chat.say("Bolivian")
+    expect(chat, "summary.ask", "en")
+    assert chat.slots()["passport_number"] and chat.slots()["date_of_birth"] == "1990-07-21"

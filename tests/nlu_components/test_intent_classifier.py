@@ -7,12 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -124,6 +126,16 @@ def test_a_message_without_features_is_left_as_it_is(pipeline: Pipeline) -> None
     pipeline.classifier.process([bare])
     assert bare.get(INTENT) == {"name": "greet", "confidence": 0.9}
     assert bare.get(INTENT_RANKING_KEY) is None
+
+
+def test_a_message_with_only_some_features_is_left_to_the_wordless_guard(pipeline: Pipeline) -> None:
+    # In the full pipeline an empty text gets the sentence features of some
+    # featurizers only, so its row is narrower than the model.
+    message = pipeline.featurized("")
+    message.features = [feature for feature in message.features if feature.is_dense()]
+    message.add_features(Features(scipy.sparse.coo_matrix((1, 3)), FEATURE_TYPE_SENTENCE, TEXT, "regex"))
+    pipeline.classifier.process([message])
+    assert message.get(INTENT) is None and message.get(INTENT_RANKING_KEY) is None
 
 
 def test_training_without_the_featurizers_says_what_is_missing(pipeline: Pipeline) -> None:
