@@ -7,7 +7,8 @@ INSTALLED := $(VENV)/.installed
 # The web chat's socket.io client, and Playwright + axe-core for the browser tests.
 NODE_INSTALLED := node_modules/.installed
 MODEL := models/bot.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# The NLU components' code is a training input too (Rasa's cache fingerprints it).
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1

@@ -1,7 +1,8 @@
 """The benchmark with tiny counts: against the running stack and Rasa's starter bot
-(created and trained by `rasa init` here, about a minute on 2 cores, then served),
-in two interleaved rounds, down to its table of real figures (the figures
-themselves are not judged here); and how the table sums up rounds."""
+(created and trained by `rasa init` here, then served: about 2.5 minutes on 2
+cores, most of this file's time), in two interleaved rounds, down to its table of
+real figures (the figures themselves are not judged here); and how the table sums
+up rounds."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.intent_classifier import LinearIntentClassifier, _matrices
+from bot.nlu.intent_classifier import LinearIntentClassifier
 from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer
 
 EXAMPLES = {
@@ -103,7 +103,7 @@ def test_the_ranking_is_the_average_of_the_two_regressions_best_first(pipeline: 
 
 def test_each_probability_is_the_mean_of_the_words_and_the_meaning(pipeline: Pipeline) -> None:
     message = pipeline.featurized("ya no me interesa el trámite")
-    words, meaning = _matrices([message])
+    words, meaning = LinearIntentClassifier.matrices([message])
     expected = 0.5 * pipeline.classifier._softmax("words", words)[0] + 0.5 * pipeline.classifier._softmax(
         "meaning", meaning
     )[0]
