@@ -8,7 +8,9 @@
 - the changes of bot.rasa_tuning (action responses validated without re-checking
   Rasa's schema on every call);
 - a cap on request bodies (Sanic's REQUEST_MAX_SIZE, read from the environment
-  when Rasa creates its app), checked against Content-Length before any is read.
+  when Rasa creates its app), checked against Content-Length before any is read;
+- one OpenBLAS thread (OPENBLAS_NUM_THREADS, read when numpy loads): its idle
+  worker threads busy-wait, and took most of a core under load for nothing.
 """
 
 from __future__ import annotations
@@ -34,9 +36,15 @@ def rasa_argv(options: list[str], env: dict[str, str] | os._Environ[str]) -> lis
     return argv
 
 
+def set_defaults(env: dict[str, str] | os._Environ[str]) -> None:
+    """The body cap and the BLAS threads, unless the environment sets them."""
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def main() -> None:
     install_redaction()
-    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
+    set_defaults(os.environ)
     sys.argv = rasa_argv(sys.argv[1:], os.environ)
     from rasa.__main__ import main as rasa_main
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot import launcher
 from bot.launcher import Backoff, Service, Stack, services_for, stack_environment
-from bot.rasa_server import rasa_argv
+from bot.rasa_server import MAX_BODY_BYTES, rasa_argv, set_defaults
 from bot.settings import action_server_token, load_settings
 
 
@@ -70,3 +70,12 @@ def test_a_stopped_process_is_started_again(tmp_path: Path, monkeypatch: pytest.
         assert stack.restart_stopped(Backoff(), sleep=delays.append) == []  # running: left alone
     finally:
         stack.stop()
+
+
+def test_rasa_gets_one_blas_thread_and_the_body_cap_unless_told_otherwise() -> None:
+    env: dict[str, str] = {}
+    set_defaults(env)
+    assert env == {"SANIC_REQUEST_MAX_SIZE": str(MAX_BODY_BYTES), "OPENBLAS_NUM_THREADS": "1"}
+    chosen = {"SANIC_REQUEST_MAX_SIZE": "2048", "OPENBLAS_NUM_THREADS": "2"}
+    set_defaults(chosen)
+    assert chosen == {"SANIC_REQUEST_MAX_SIZE": "2048", "OPENBLAS_NUM_THREADS": "2"}

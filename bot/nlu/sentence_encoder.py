@@ -41,7 +41,9 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(name, config)
         # denoise: numbers become one placeholder, so a passport number or a date
         # does not move the meaning of the sentence.
-        self._encoder = USE(threads=2, denoise=True)
+        # One BLAS thread: for one message a second thread gains nothing and its
+        # busy-waiting took most of the second core from the other processes.
+        self._encoder = USE(threads=1, denoise=True)
 
     @classmethod
     def create(
