@@ -75,7 +75,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _is_ready(url: str) -> bool:
+def is_ready(url: str) -> bool:
+    """Whether `url` answers 200 now."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
@@ -141,7 +142,7 @@ class Stack:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise StartError(f"{service.name} exited with {process.returncode}; see its log")
-            if _is_ready(service.ready_url):
+            if is_ready(service.ready_url):
                 return
             time.sleep(0.5)
         raise StartError(f"{service.name} was not ready after {START_TIMEOUT_S:.0f}s")

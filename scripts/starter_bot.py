@@ -13,13 +13,11 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.launcher import BIN_DIR, free_port
+from bot.launcher import BIN_DIR, free_port, is_ready
 
 RASA = BIN_DIR / "rasa"
 SCRIPT = ("hi", "I am sad", "yes", "great", "bye")
@@ -47,20 +45,12 @@ def model(directory: Path) -> Path:
     return next((directory / "models").glob("*.tar.gz"))
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def _wait_ready(status_url: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the starter bot exited with {process.returncode}; see its rasa.log")
-        if _answers(status_url):
+        if is_ready(status_url):
             return
         time.sleep(0.5)
     raise RuntimeError(f"the starter bot was not ready after {READY_TIMEOUT_S:.0f}s; see its rasa.log")

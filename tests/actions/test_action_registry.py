@@ -14,8 +14,26 @@ def registered_actions() -> set[str]:
     return set(executor.actions)
 
 
+def domain_actions(domain) -> dict[str, dict]:
+    """Each action of domain.yml with its settings ({} for a bare name)."""
+    return {
+        **{action: {} for action in domain["actions"] if isinstance(action, str)},
+        **{name: config for action in domain["actions"] if isinstance(action, dict) for name, config in action.items()},
+    }
+
+
 def test_every_domain_action_is_registered_and_vice_versa(domain):
-    assert registered_actions() == set(domain["actions"])
+    assert registered_actions() == set(domain_actions(domain))
+
+
+def test_the_domain_goes_to_the_form_validations_only(domain):
+    # endpoints.yml's enable_selective_domain sends it only where send_domain is set;
+    # the SDK's form validation reads the form's slots from it.
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+    validations = {name for name in executor.actions if name.startswith("validate_")}
+    with_domain = {name for name, config in domain_actions(domain).items() if config.get("send_domain")}
+    assert with_domain == validations == {"validate_applicant_form", "validate_location_form"}
 
 
 def test_every_form_slot_has_an_ask_action(domain):
