@@ -7,11 +7,12 @@ states, and each call to the action server carries all of it. A conversation's
 
 The dialogue needs only the latest turns: each rule spans one message from the
 person, and a story (which MemoizationPolicy matches from the conversation's
-start) at most 9, fewer than the 12 turns kept (tests/test_tracker_store.py
+start) at most 9, fewer than the 10 turns kept (tests/test_tracker_store.py
 checks both against data/). So when a conversation holds more than `max_turns`
-messages from the person, the store keeps its last `keep_turns` turns, preceded
-by the state they start from: a session start, every slot's value and the active
-form, as Rasa's own session start carries slots over. Older messages are then
+(12) messages from the person, the store keeps its last `keep_turns` (10) turns
+(every other turn or so, so that a long conversation's turns cost what its first
+ones do), preceded by the state they start from: a session start, every slot's
+value and the active form, as Rasa's own session start carries slots over. Older messages are then
 gone from memory too, which suits a store of personal data.
 
 In endpoints.yml: `tracker_store: {type: bot.tracker_store.CompactInMemoryTrackerStore}`.
@@ -27,8 +28,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-MAX_TURNS = 24
-KEEP_TURNS = 12
+MAX_TURNS = 12
+KEEP_TURNS = 10
 
 
 class CompactInMemoryTrackerStore(InMemoryTrackerStore):

@@ -125,7 +125,7 @@ def test_no_personal_data_reaches_the_logs(stack) -> None:
 
 
 def test_a_long_conversation_keeps_its_answers_and_only_its_last_turns(stack) -> None:
-    # bot.tracker_store keeps 12 turns once a conversation passes 24.
+    # bot.tracker_store keeps 10 turns once a conversation passes 12.
     chat = Chat(stack, language="en")
     start_as_new(chat, "en")
     chat.say(new_passport())
@@ -134,7 +134,7 @@ def test_a_long_conversation_keeps_its_answers_and_only_its_last_turns(stack) ->
         chat.say(("what does 221g mean?", "do I have to pay the fee again?")[index % 2])
         expect(chat, "dob.ask", "en")
     tracker = chat.tracker()
-    assert sum(event["event"] == "user" for event in tracker["events"]) <= 24
+    assert sum(event["event"] == "user" for event in tracker["events"]) <= 12
     chat.say("1990-07-21")
     expect(chat, "nationality.ask", "en")
     chat.say("Bolivian")
