@@ -68,6 +68,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_ASSETS = {
     "chat.css": (STATIC_DIR / "chat.css", "text/css"),
     "chat.js": (STATIC_DIR / "chat.js", "text/javascript"),
+    "favicon.svg": (STATIC_DIR / "favicon.svg", "image/svg+xml"),
     "socket.io.min.js": (
         PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
         "text/javascript",
@@ -235,7 +236,8 @@ async def spanish_chat_redirect(request: web.Request) -> web.Response:
 
 
 async def static_file(request: web.Request) -> web.Response:
-    name = request.match_info["name"]
+    # Browsers ask for /favicon.ico whatever the page links: it gets the SVG icon.
+    name = request.match_info.get("name", "favicon.svg")
     if name not in STATIC_ASSETS:
         raise web.HTTPNotFound()
     return web.Response(
@@ -477,6 +479,7 @@ def create_app(
         app.router.add_get(path, _chat_page(language), name=f"chat_page_{language}")
     app.router.add_get("/es", spanish_chat_redirect, name="chat_page_es_redirect")
     app.router.add_get("/static/{name}", static_file, name="static")
+    app.router.add_get("/favicon.ico", static_file, name="favicon")
     app.router.add_get(SOCKET_PATH, socket_relay, name="socket_relay")
     app.router.add_get("/health", health, name="health")
     return app

@@ -59,6 +59,20 @@ def test_signature_matches_twilios_documented_example() -> None:
     assert signature_matches(DOC_TOKEN, DOC_URL, DOC_PARAMS.items(), DOC_SIGNATURE)
 
 
+@pytest.mark.parametrize(
+    ("signed_url", "webhook_url"),
+    [
+        ("https://mycompany.com:443/myapp.php?foo=1&bar=2", DOC_URL),
+        (DOC_URL, "https://mycompany.com:443/myapp.php?foo=1&bar=2"),
+    ],
+    ids=["Twilio signed the default port", "the webhook URL names it"],
+)
+def test_signature_matches_with_or_without_the_default_port(signed_url: str, webhook_url: str) -> None:
+    signature = twilio_signature(DOC_TOKEN, signed_url, DOC_PARAMS.items())
+    assert signature_matches(DOC_TOKEN, webhook_url, DOC_PARAMS.items(), signature)
+    assert not signature_matches(DOC_TOKEN, webhook_url.replace("mycompany", "other"), DOC_PARAMS.items(), signature)
+
+
 def test_signature_of_a_repeated_name_matches_twilios_example() -> None:
     assert twilio_signature(DOC_TOKEN, DOC_URL, DOC_REPEATED) == DOC_REPEATED_SIGNATURE
 

@@ -275,6 +275,7 @@ def test_chat_page(serve, path, language, other):
             '<script src="/static/socket.io.min.js" defer>',
             '<script src="/static/chat.js" defer>',
         ]
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
         assert "$" not in html  # every template placeholder was filled
 
     serve(scenario)
@@ -286,6 +287,7 @@ def test_chat_page(serve, path, language, other):
         ("chat.js", "text/javascript", "textContent"),
         ("chat.css", "text/css", ".log"),
         ("socket.io.min.js", "text/javascript", "Socket.IO v4."),
+        ("favicon.svg", "image/svg+xml", "<svg"),
     ],
 )
 def test_static_assets(serve, name, content_type, marker):
@@ -294,6 +296,16 @@ def test_static_assets(serve, name, content_type, marker):
         assert response.status == 200
         assert response.headers["Content-Type"].startswith(content_type)
         assert marker in await response.text()
+
+    serve(scenario)
+
+
+def test_the_browsers_favicon_request_gets_the_icon(serve):
+    async def scenario(client: TestClient) -> None:
+        response = await client.get("/favicon.ico")
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("image/svg+xml")
+        assert (await response.text()).startswith("<svg")
 
     serve(scenario)
 

@@ -3,8 +3,9 @@
 Twilio posts each incoming WhatsApp message as a form; the replies go back through
 Twilio's Messages API. What this channel adds to Rasa's own `twilio` connector:
 
-- every request must carry a valid `X-Twilio-Signature` (403 otherwise), computed
-  as Twilio does from the public webhook URL and the form fields; a malformed
+- every request must carry a valid `X-Twilio-Signature` (403 otherwise), checked
+  by the `twilio` package's RequestValidator against the public webhook URL and
+  the form fields; a malformed
   request gets a 400, never a 500; a replayed MessageSid is ignored; a body over
   MAX_BODY_BYTES gets a 413 before it is read;
 - the text reaches the assistant as written (¡, ¿, accents, emoji), cleaned of what
@@ -27,9 +28,6 @@ without them the webhook answers 404 and nothing calls the network.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import logging
 import os
 import re
@@ -39,10 +37,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from multidict import MultiDict
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
 
 from bot.calling_codes import language_for_number
 from bot.channels.common import (
@@ -118,24 +118,19 @@ def load_config(env: Mapping[str, str]) -> TwilioConfig | None:
 
 
 def twilio_signature(auth_token: str, url: str, params: Iterable[tuple[str, str]]) -> str:
-    """What Twilio puts in X-Twilio-Signature: base64 of the HMAC-SHA1, keyed with
-    the auth token, of the URL followed by every parameter's name and value,
-    sorted by name (a name given several times: its distinct values, sorted)."""
-    grouped: dict[str, set[str]] = {}
-    for name, value in params:
-        grouped.setdefault(name, set()).add(value)
-    signed = url + "".join(name + value for name in sorted(grouped) for value in sorted(grouped[name]))
-    digest = hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
+    """What Twilio puts in X-Twilio-Signature for these form fields (a name may come
+    several times), computed by the `twilio` package's own RequestValidator."""
+    return RequestValidator(auth_token).compute_signature(url, MultiDict(params))
 
 
 def signature_matches(
     auth_token: str, url: str, params: Iterable[tuple[str, str]], signature: str | None
 ) -> bool:
+    """Twilio's own check (constant-time, and the URL with or without its default
+    port, as Twilio signs either); a missing signature never matches."""
     if not signature:
         return False
-    expected = twilio_signature(auth_token, url, params)
-    return hmac.compare_digest(expected.encode(), signature.encode())
+    return RequestValidator(auth_token).validate(url, MultiDict(params), signature)
 
 
 def form_fields(body: bytes) -> dict[str, str]:
