@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 import rasa.shared.utils.common
@@ -13,8 +14,9 @@ import rasa.shared.utils.io
 import socketio
 from rasa.core.channels import BUILTIN_CHANNELS
 from rasa.core.channels import socketio as rasa_socketio
+from sanic.exceptions import ServerError
 
-from bot.channels.socketio import SocketIOInput
+from bot.channels.socketio import SocketCloseNoise, SocketIOInput
 from bot.settings import PROJECT_ROOT
 from tests.test_channels_common import Agent, intent_event, nested, serve
 
@@ -93,3 +95,22 @@ def test_button_payloads_stay_allowed_on_the_web_chat() -> None:
     chat(agent, {"message": '/switch_language{"language": "es"}', "customData": {"language": "en"}})
     assert [(m.text, m.metadata) for m in agent.rasa.received] == [
         ('/switch_language{"language": "es"}', {"language": "en"})]
+
+
+def _error_record(message: str, error: Exception) -> logging.LogRecord:
+    exc_info = (type(error), error, None)
+    return logging.getLogger("sanic.error").makeRecord("sanic.error", logging.ERROR, __file__, 1, message, (), exc_info)
+
+
+def test_only_the_closed_socket_error_is_kept_out_of_the_log() -> None:
+    SocketIOInput().blueprint(lambda message: None)  # type: ignore[arg-type, return-value]
+    SocketIOInput().blueprint(lambda message: None)  # type: ignore[arg-type, return-value]
+    installed = [known for known in logging.getLogger("sanic.error").filters if isinstance(known, SocketCloseNoise)]
+    assert len(installed) == 1
+    closed = "Exception occurred while handling uri: 'ws://127.0.0.1:5005/socket.io/?EIO=4&transport=websocket'"
+    noise = SocketCloseNoise()
+    assert not noise.filter(_error_record(closed, ServerError("Invalid response type None (need HTTPResponse)")))
+    assert noise.filter(_error_record(closed, ServerError("something else")))
+    assert noise.filter(_error_record(closed, ValueError("Invalid response type None")))
+    other = "Exception occurred while handling uri: 'http://127.0.0.1:5005/webhooks/rest/webhook'"
+    assert noise.filter(_error_record(other, ServerError("Invalid response type None (need HTTPResponse)")))

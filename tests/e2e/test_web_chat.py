@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,12 @@ def test_the_page_says_so_while_the_assistant_cannot_be_reached(tmp_path: Path) 
     finally:
         lone_web_app.stop()
     assert report["pageErrors"] and all("502" in error for error in report["pageErrors"]), report["pageErrors"]
+
+
+def test_closed_chat_sockets_leave_no_error_in_the_rasa_log(stack: Stack) -> None:
+    # Runs after the browser runs above, which opened and closed chat sockets; each
+    # close used to log "Invalid response type None" with a traceback
+    # (bot.channels.socketio.SocketCloseNoise).
+    time.sleep(2)  # a close is logged after the browser has gone
+    log = (stack.settings.data_dir / "logs" / "rasa.log").read_text(errors="replace")
+    assert "Invalid response type None" not in log
