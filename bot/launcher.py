@@ -75,6 +75,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_process(process: subprocess.Popen) -> None:
+    """Asks `process` to stop, and kills it after 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def is_ready(url: str) -> bool:
     """Whether `url` answers 200 now."""
     try:
@@ -151,12 +161,7 @@ class Stack:
         for name, process in list(self.processes.items()):
             if only is not None and name not in only:
                 continue
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
             del self.processes[name]
 
 

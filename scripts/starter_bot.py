@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.launcher import BIN_DIR, free_port, is_ready
+from bot.launcher import BIN_DIR, free_port, is_ready, stop_process
 
 RASA = BIN_DIR / "rasa"
 SCRIPT = ("hi", "I am sad", "yes", "great", "bye")
@@ -71,9 +71,4 @@ def serving(directory: Path, token: str) -> Iterator[tuple[str, int]]:
         _wait_ready(f"{url}/status?token={token}", process)
         yield url, process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
