@@ -41,8 +41,13 @@ $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 run: $(INSTALLED) $(NODE_INSTALLED) $(MODEL)
 	$(PY) -m bot.launcher
 
+# Style, formatting, types (strict on bot/core and bot/language) and the import contract
+# (the layers and 'no loop', in pyproject.toml).
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check bot tests scripts
+	$(VENV)/bin/ruff format --check bot tests scripts
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 validate: $(INSTALLED)
 	$(RASA) data validate --fail-on-warnings --quiet
@@ -59,7 +64,7 @@ test-e2e: $(MODEL) $(NODE_INSTALLED) chromium
 
 test: lint validate test-unit test-stories test-e2e
 
-# Measures the NLU on the held-out set (tests/nlu/) and writes reports/.
+# Measures the NLU on the held-out set (tests/data/nlu/) and writes reports/.
 eval: $(MODEL)
 	$(PY) scripts/eval_nlu.py
 

@@ -21,8 +21,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.log_privacy import install_redaction
-from bot.settings import action_server_token, load_settings
+from bot.core.log_privacy import install_redaction
+from bot.core.settings import action_server_token, load_settings
 
 logger = logging.getLogger(__name__)
 

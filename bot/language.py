@@ -44,7 +44,7 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-from bot.validation import fold
+from bot.core.text import fold
 
 MAX_CHARS = 2000
 _STRONG = 2

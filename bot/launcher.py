@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, Settings, action_server_token, load_settings
+from bot.core.settings import PROJECT_ROOT, Settings, action_server_token, load_settings
 
 MODEL_PATH = PROJECT_ROOT / "models" / "bot.tar.gz"
 BIN_DIR = Path(sys.executable).parent
@@ -55,12 +55,19 @@ def services_for(settings: Settings, env: dict[str, str]) -> list[Service]:
         Service(
             "rasa",
             [
-                python, "-m", "bot.rasa_server",
-                "--model", str(MODEL_PATH),
-                "--port", str(settings.rasa_port),
-                "--interface", env.get("RASA_HOST") or "127.0.0.1",
-                "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-                "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+                python,
+                "-m",
+                "bot.rasa_server",
+                "--model",
+                str(MODEL_PATH),
+                "--port",
+                str(settings.rasa_port),
+                "--interface",
+                env.get("RASA_HOST") or "127.0.0.1",
+                "--credentials",
+                str(PROJECT_ROOT / "credentials.yml"),
+                "--endpoints",
+                str(PROJECT_ROOT / "endpoints.yml"),
             ],
             f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/",
         ),
@@ -136,8 +143,11 @@ class Stack:
                 backoff.running(name)
                 continue
             delay = backoff.next_delay(name)
-            print(f"{name} stopped (exit {process.returncode}); restarting in {delay:.0f}s.",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{name} stopped (exit {process.returncode}); restarting in {delay:.0f}s.",
+                file=sys.stderr,
+                flush=True,
+            )
             sleep(delay)
             # Read only when one stopped: this runs every second.
             settings = self.settings

@@ -4,7 +4,7 @@
 - the API token from RASA_AUTH_TOKEN, handed to Rasa inside the process, so that it
   never appears in `ps` (and RASA_JWT_SECRET, for `Authorization: Bearer <JWT>`:
   Rasa 3.6 reads its static token only from `?token=`, its JWT from the header);
-- log redaction (bot.log_privacy) before Rasa writes its first line;
+- log redaction (bot.core.log_privacy) before Rasa writes its first line;
 - the changes of bot.rasa_tuning (action responses validated without re-checking
   Rasa's schema on every call);
 - a cap on request bodies (Sanic's REQUEST_MAX_SIZE, read from the environment
@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sys
 
-from bot.log_privacy import install_redaction
+from bot.core.log_privacy import install_redaction
 
 MAX_BODY_BYTES = 1024 * 1024
 

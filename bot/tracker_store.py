@@ -76,5 +76,9 @@ def compacted(tracker: DialogueStateTracker, cut: int, domain: Domain) -> Dialog
         state.append(ActiveLoop(before.active_loop_name, timestamp=timestamp))
     state.append(ActionExecuted(ACTION_LISTEN_NAME, timestamp=timestamp))
     return DialogueStateTracker.from_events(
-        tracker.sender_id, state + events[cut:], domain.slots, tracker._max_event_history, tracker.sender_source
+        tracker.sender_id,
+        state + events[cut:],
+        domain.slots,
+        tracker._max_event_history,
+        tracker.sender_source,
     )

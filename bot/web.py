@@ -49,17 +49,17 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractAccessLogger
 from yarl import URL
 
-from bot.confirmation_page import (
+from bot.core.confirmation_page import (
     render_confirmation_html,
     render_not_found_html,
     render_unavailable_html,
 )
-from bot.confirmation_pdf import render_confirmation_pdf
-from bot.i18n import LANGUAGES, normalise_language, t
-from bot.log_privacy import install_redaction
-from bot.profile import EmbassyProfile, load_profile
-from bot.registry import Confirmation, Registry, RegistryUnavailable
-from bot.settings import PROJECT_ROOT, Settings, load_settings, positive_setting
+from bot.core.confirmation_pdf import render_confirmation_pdf
+from bot.core.i18n import LANGUAGES, normalise_language, t
+from bot.core.log_privacy import install_redaction
+from bot.core.profile import EmbassyProfile, load_profile
+from bot.core.registry import Confirmation, Registry, RegistryUnavailable
+from bot.core.settings import PROJECT_ROOT, Settings, load_settings, positive_setting
 
 logger = logging.getLogger(__name__)
 
@@ -198,9 +198,7 @@ async def confirmation_page(request: web.Request) -> web.Response:
         return _not_found(request)
     language = _requested_language(request, confirmation.language)
     profile = request.app[PROFILE]
-    return _html_page(
-        lambda nonce: render_confirmation_html(confirmation, profile, language, nonce=nonce)
-    )
+    return _html_page(lambda nonce: render_confirmation_html(confirmation, profile, language, nonce=nonce))
 
 
 async def confirmation_pdf(request: web.Request) -> web.Response:
@@ -211,9 +209,7 @@ async def confirmation_pdf(request: web.Request) -> web.Response:
     if confirmation is None:
         return _not_found(request)
     language = _requested_language(request, confirmation.language)
-    pdf = await asyncio.to_thread(
-        render_confirmation_pdf, confirmation, request.app[PROFILE], language
-    )
+    pdf = await asyncio.to_thread(render_confirmation_pdf, confirmation, request.app[PROFILE], language)
     filename = re.sub(r"[^A-Za-z0-9_-]", "", confirmation.number)
     return web.Response(
         body=pdf,
@@ -224,9 +220,7 @@ async def confirmation_pdf(request: web.Request) -> web.Response:
 
 def _chat_page(language: str) -> Handler:
     async def chat_page(request: web.Request) -> web.Response:
-        return web.Response(
-            text=request.app[CHAT_PAGES][language], content_type="text/html", charset="utf-8"
-        )
+        return web.Response(text=request.app[CHAT_PAGES][language], content_type="text/html", charset="utf-8")
 
     return chat_page
 
@@ -462,7 +456,9 @@ def create_app(
     app[STATIC_FILES] = _read_static_assets()
     app[OPEN_SOCKETS] = weakref.WeakSet()
     app[SOCKET_LIMITS] = SocketLimits(
-        per_client=positive_setting(os.environ, "WEB_MAX_SOCKETS_PER_CLIENT", DEFAULT_MAX_SOCKETS_PER_CLIENT, int),
+        per_client=positive_setting(
+            os.environ, "WEB_MAX_SOCKETS_PER_CLIENT", DEFAULT_MAX_SOCKETS_PER_CLIENT, int
+        ),
         overall=positive_setting(os.environ, "WEB_MAX_SOCKETS", DEFAULT_MAX_SOCKETS, int),
     )
     app[SOCKET_IDLE_SECONDS] = positive_setting(

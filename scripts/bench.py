@@ -61,10 +61,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 LINK = re.compile(r"/confirmation/[A-Za-z0-9_-]{20,}")
 CITIES = ("Cochabamba", "Tarija", "Oruro", "Sucre", "Potosí")
-PARSE_TEXTS = ("hello", "no, it's my first time", "I was born on 5 March 1985", "Bolivian",
-               "what does 221g mean?", "hola, necesito enviar mis documentos", "sí, está correcto")
-QUESTIONS = ("what does 221g mean?", "do I have to pay the fee again?", "what should I take to DHL?",
-             "how do I contact the embassy?", "how will my passport come back?")
+PARSE_TEXTS = (
+    "hello",
+    "no, it's my first time",
+    "I was born on 5 March 1985",
+    "Bolivian",
+    "what does 221g mean?",
+    "hola, necesito enviar mis documentos",
+    "sí, está correcto",
+)
+QUESTIONS = (
+    "what does 221g mean?",
+    "do I have to pay the fee again?",
+    "what should I take to DHL?",
+    "how do I contact the embassy?",
+    "how will my passport come back?",
+)
 TIMEOUT = aiohttp.ClientTimeout(total=120)
 RSS_EVERY_S = 0.2
 OURS, STARTER = "this project", "starter bot"
@@ -143,15 +155,18 @@ def _questions_in_the_form(turns: int) -> list[str]:
 
 def our_bot(url: str, token: str | None, pids: dict[str, int]) -> Bot:
     """This project's assistant at `url`, driven through whole registrations."""
-    return Bot(OURS, url, token, pids, _registration, lambda reply: bool(LINK.search(reply)),
-               _questions_in_the_form)
+    return Bot(
+        OURS, url, token, pids, _registration, lambda reply: bool(LINK.search(reply)), _questions_in_the_form
+    )
 
 
 async def _turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, text: str) -> tuple[float, list]:
     """(seconds, the reply's messages) of one message through the REST channel."""
     start = time.perf_counter()
-    async with session.post(f"{rasa_url}/webhooks/rest/webhook",
-                            json={"sender": sender, "message": text, "metadata": {"language": "en"}}) as answer:
+    async with session.post(
+        f"{rasa_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text, "metadata": {"language": "en"}},
+    ) as answer:
         body = await answer.json(content_type=None)
     return time.perf_counter() - start, body if isinstance(body, list) else []
 
@@ -203,8 +218,9 @@ async def parse_median_ms(rasa_url: str, token: str, rounds: int) -> float:
         for _ in range(rounds):
             for text in PARSE_TEXTS:
                 start = time.perf_counter()
-                async with session.post(f"{rasa_url}/model/parse", params={"token": token},
-                                        json={"text": text}) as answer:
+                async with session.post(
+                    f"{rasa_url}/model/parse", params={"token": token}, json={"text": text}
+                ) as answer:
                     await answer.read()
                 times.append(time.perf_counter() - start)
     return _median_ms(times)
@@ -313,11 +329,25 @@ def table(ours: Figures, starter: Figures, rounds: int) -> str:
     """A Markdown table: a row per figure, columns this project | starter bot | ratio."""
     header = ("metric", OURS, STARTER, "ratio (ours/starter)")
     labels = dict.fromkeys([*ours, *starter])
-    rows = [header] + [(label, _cell(ours.get(label)), _cell(starter.get(label)),
-                        _ratio(ours.get(label), starter.get(label))) for label in labels]
+    rows = [header] + [
+        (
+            label,
+            _cell(ours.get(label)),
+            _cell(starter.get(label)),
+            _ratio(ours.get(label), starter.get(label)),
+        )
+        for label in labels
+    ]
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    lines = ["| " + " | ".join(cell.ljust(width) if column == 0 else cell.rjust(width)
-                               for column, (cell, width) in enumerate(zip(row, widths))) + " |" for row in rows]
+    lines = [
+        "| "
+        + " | ".join(
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths))
+        )
+        + " |"
+        for row in rows
+    ]
     lines.insert(1, "| " + " | ".join("-" * width for width in widths) + " |")
     note = f"Medians over {rounds} round(s); conversations reaching the end: totals over the rounds."
     return note + "\n\n" + "\n".join(lines)
@@ -329,19 +359,22 @@ def fresh_rasa_seconds(arguments: list[str], cwd: Path) -> float:
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_CACHE_DIRECTORY": cache}
         start = time.perf_counter()
-        result = subprocess.run([str(starter_bot.RASA), *arguments], check=False, cwd=cwd, env=env,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [str(starter_bot.RASA), *arguments], check=False, cwd=cwd, env=env, capture_output=True, text=True
+        )
         seconds = time.perf_counter() - start
     if result.returncode:
-        raise RuntimeError(f"rasa {' '.join(arguments)} failed in {cwd}:\n{result.stdout[-3000:]}"
-                           f"{result.stderr[-3000:]}")
+        raise RuntimeError(
+            f"rasa {' '.join(arguments)} failed in {cwd}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        )
     return seconds
 
 
 def training_seconds(scratch: Path) -> float:
     """A fresh training of this project, into `scratch` (never models/ nor .rasa/)."""
-    return fresh_rasa_seconds(["train", "--fixed-model-name", "bench", "--out", str(scratch / "models"),
-                               "--quiet"], ROOT)
+    return fresh_rasa_seconds(
+        ["train", "--fixed-model-name", "bench", "--out", str(scratch / "models"), "--quiet"], ROOT
+    )
 
 
 @contextmanager
@@ -351,21 +384,40 @@ def starter(directory: Path, token: str) -> Iterator[tuple[Bot, float]]:
     directory.mkdir(parents=True)
     seconds = fresh_rasa_seconds(["init", "--no-prompt", "--init-dir", str(directory)], directory)
     with starter_bot.serving(directory, token) as (url, pid):
-        yield Bot(STARTER, url, token, {"rasa": pid}, starter_bot.script, starter_bot.reached_end,
-                  starter_bot.long_texts), seconds
+        yield (
+            Bot(
+                STARTER,
+                url,
+                token,
+                {"rasa": pid},
+                starter_bot.script,
+                starter_bot.reached_end,
+                starter_bot.long_texts,
+            ),
+            seconds,
+        )
 
 
 @contextmanager
 def our_stack(data_dir: str, token: str) -> Iterator[Bot]:
     """This project's stack on free ports, running until the block ends."""
     ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "WEB_PORT": free_port()}
-    stack = Stack(stack_environment(
-        {"DATA_DIR": data_dir, "RASA_AUTH_TOKEN": token, **{key: str(value) for key, value in ports.items()}}
-    ))
+    stack = Stack(
+        stack_environment(
+            {
+                "DATA_DIR": data_dir,
+                "RASA_AUTH_TOKEN": token,
+                **{key: str(value) for key, value in ports.items()},
+            }
+        )
+    )
     stack.start()
     try:
-        yield our_bot(f"http://127.0.0.1:{ports['RASA_PORT']}", token,
-                      {name: process.pid for name, process in stack.processes.items()})
+        yield our_bot(
+            f"http://127.0.0.1:{ports['RASA_PORT']}",
+            token,
+            {name: process.pid for name, process in stack.processes.items()},
+        )
     finally:
         stack.stop()
 
@@ -394,14 +446,22 @@ def main(argv: list[str] | None = None) -> None:
                 print("Starting the stack…", flush=True)
                 ours = running.enter_context(our_stack(str(Path(scratch) / "data"), uuid.uuid4().hex))
             print("Creating Rasa's starter bot (`rasa init` trains it)…", flush=True)
-            theirs, starter_training = running.enter_context(starter(Path(scratch) / "starter", uuid.uuid4().hex))
+            theirs, starter_training = running.enter_context(
+                starter(Path(scratch) / "starter", uuid.uuid4().hex)
+            )
             results = compare([ours, theirs], plan, rounds)
         training = None
         if not (args.smoke or args.no_training):
             print("Training this project from scratch (minutes)…", flush=True)
             training = training_seconds(Path(scratch))
-    print("\n" + table(summary(results[OURS]) | {TRAINING: training},
-                       summary(results[STARTER]) | {TRAINING: starter_training}, rounds))
+    print(
+        "\n"
+        + table(
+            summary(results[OURS]) | {TRAINING: training},
+            summary(results[STARTER]) | {TRAINING: starter_training},
+            rounds,
+        )
+    )
 
 
 if __name__ == "__main__":

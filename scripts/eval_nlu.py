@@ -1,10 +1,10 @@
-"""Measures the NLU on the held-out messages in tests/nlu/ and writes reports/.
+"""Measures the NLU on the held-out messages in tests/data/nlu/ and writes reports/.
 
 `make eval` runs it after training. For each language it runs `rasa test nlu` on
-tests/nlu/<language>.yml, then writes reports/nlu-summary.md with the intent
+tests/data/nlu/<language>.yml, then writes reports/nlu-summary.md with the intent
 macro-F1 per language, precision/recall/F1 per entity type and extractor, and the
 misclassified messages. It then measures the intents alone on the blind set in
-tests/nlu/blind/ (written after the model choices, never tuned on). Rasa's own
+tests/data/nlu/blind/ (written after the model choices, never tuned on). Rasa's own
 reports (with the confusion matrix images) stay in reports/nlu/<language>/ and
 reports/nlu/blind/<language>/. Prints the figures and exits non-zero when a target
 is missed.
@@ -28,9 +28,21 @@ TARGET_ENTITIES = ("passport_number", "date_of_birth", "nationality")
 
 def run_rasa_test(test_set: Path, out: Path) -> Path:
     subprocess.run(
-        [str(Path(sys.executable).parent / "rasa"), "test", "nlu", "--model", str(MODEL),
-         "--nlu", str(test_set), "--out", str(out), "--successes"],
-        check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).parent / "rasa"),
+            "test",
+            "nlu",
+            "--model",
+            str(MODEL),
+            "--nlu",
+            str(test_set),
+            "--out",
+            str(out),
+            "--successes",
+        ],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
     )
     return out
 
@@ -43,7 +55,8 @@ def entity_scores(out: Path) -> dict[str, dict[str, dict[str, float]]]:
             continue
         data = json.loads(report.read_text())
         scores[report.name.removesuffix("_report.json")] = {
-            name: values for name, values in data.items()
+            name: values
+            for name, values in data.items()
             if isinstance(values, dict) and "precision" in values and not name.endswith(" avg")
         }
     return scores
@@ -56,8 +69,13 @@ def intent_lines(out: Path, label: str, missed: list[str]) -> list[str]:
     print(f"[{label}] intent macro-F1 {macro:.3f}")
     if macro < INTENT_TARGET:
         missed.append(f"{label} intent macro-F1 {macro:.3f} < {INTENT_TARGET}")
-    return [(f"Intent macro-F1: **{macro:.3f}** "
-             f"(accuracy {intents['accuracy']:.3f}, {intents['macro avg']['support']} messages)"), ""]
+    return [
+        (
+            f"Intent macro-F1: **{macro:.3f}** "
+            f"(accuracy {intents['accuracy']:.3f}, {intents['macro avg']['support']} messages)"
+        ),
+        "",
+    ]
 
 
 def error_lines(out: Path) -> list[str]:
@@ -65,32 +83,47 @@ def error_lines(out: Path) -> list[str]:
     errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
     return ["", f"Misclassified messages ({len(errors)}):", ""] + [
         f"- `{e['text']}`: expected {e['intent']}, got {e['intent_prediction']['name']} "
-        f"({e['intent_prediction']['confidence']:.2f})" for e in errors]
+        f"({e['intent_prediction']['confidence']:.2f})"
+        for e in errors
+    ]
 
 
 def main() -> int:
-    lines = ["# NLU evaluation on the held-out set (tests/nlu/)", ""]
+    lines = ["# NLU evaluation on the held-out set (tests/data/nlu/)", ""]
     missed: list[str] = []
     best_entity: dict[str, float] = {}
     for language in LANGUAGES:
-        out = run_rasa_test(ROOT / "tests" / "nlu" / f"{language}.yml", REPORTS / "nlu" / language)
+        out = run_rasa_test(ROOT / "tests" / "data" / "nlu" / f"{language}.yml", REPORTS / "nlu" / language)
         lines += [f"## {language}", ""] + intent_lines(out, language, missed)
         lines += ["| extractor | entity | precision | recall | F1 | support |", "|---|---|---|---|---|---|"]
         for extractor, entities in entity_scores(out).items():
             for entity, values in sorted(entities.items()):
-                lines.append(f"| {extractor} | {entity} | {values['precision']:.3f} | {values['recall']:.3f} "
-                             f"| {values['f1-score']:.3f} | {values['support']} |")
-                print(f"[{language}] {extractor} {entity}: P {values['precision']:.3f} "
-                      f"R {values['recall']:.3f} F1 {values['f1-score']:.3f} (n={values['support']})")
+                lines.append(
+                    f"| {extractor} | {entity} | {values['precision']:.3f} | {values['recall']:.3f} "
+                    f"| {values['f1-score']:.3f} | {values['support']} |"
+                )
+                print(
+                    f"[{language}] {extractor} {entity}: P {values['precision']:.3f} "
+                    f"R {values['recall']:.3f} F1 {values['f1-score']:.3f} (n={values['support']})"
+                )
                 key = f"{language}:{entity}"
                 best_entity[key] = max(best_entity.get(key, 0.0), values["f1-score"])
         lines += error_lines(out)
         lines += ["", f"Confusion matrix: `reports/nlu/{language}/intent_confusion_matrix.png`", ""]
-    lines += ["# Blind set (tests/nlu/blind/): intents only", "",
-              "Written from the intent definitions after every model choice was made; never tuned on.", ""]
+    lines += [
+        "# Blind set (tests/data/nlu/blind/): intents only",
+        "",
+        "Written from the intent definitions after every model choice was made; never tuned on.",
+        "",
+    ]
     for language in LANGUAGES:
-        out = run_rasa_test(ROOT / "tests" / "nlu" / "blind" / f"{language}.yml", REPORTS / "nlu" / "blind" / language)
-        lines += [f"## {language} (blind)", ""] + intent_lines(out, f"{language} blind", missed) + error_lines(out)
+        out = run_rasa_test(
+            ROOT / "tests" / "data" / "nlu" / "blind" / f"{language}.yml",
+            REPORTS / "nlu" / "blind" / language,
+        )
+        lines += (
+            [f"## {language} (blind)", ""] + intent_lines(out, f"{language} blind", missed) + error_lines(out)
+        )
         lines += [""]
     for language in LANGUAGES:
         for entity in TARGET_ENTITIES:

@@ -62,8 +62,19 @@ def serving(directory: Path, token: str) -> Iterator[tuple[str, int]]:
     once `/status` answers, that is once its model is loaded."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    argv = [str(RASA), "run", "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
-            "--port", str(port), "--model", str(model(directory))]
+    argv = [
+        str(RASA),
+        "run",
+        "--enable-api",
+        "--auth-token",
+        token,
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--model",
+        str(model(directory)),
+    ]
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     with open(directory / "rasa.log", "ab") as log:
         process = subprocess.Popen(argv, cwd=directory, env=env, stdout=log, stderr=subprocess.STDOUT)

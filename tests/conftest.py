@@ -1,9 +1,6 @@
-"""Shared pytest set-up: makes the project's `bot` package importable and loads the stack fixtures."""
+"""Shared pytest set-up: the running-stack fixtures (started only by the tests that ask for them).
 
-import sys
-from pathlib import Path
+The project root is on the import path through `pythonpath` in pyproject.toml.
+"""
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-# The running-stack fixtures (started only by the tests that ask for them).
 pytest_plugins = ("tests.stack",)

@@ -34,7 +34,9 @@ def fake_telegram() -> Iterator[RecordingServer]:
 
 @pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, fake_twilio: RecordingServer, fake_telegram: RecordingServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    fake_twilio: RecordingServer,
+    fake_telegram: RecordingServer,
 ) -> Iterator[Stack]:
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")

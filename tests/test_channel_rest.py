@@ -12,7 +12,7 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted
 
 from bot.channels.rest import RestInput
-from bot.i18n import t
+from bot.core.i18n import t
 from tests.test_channels_common import Agent, exchange, intent_event, nested, serve
 
 PATH = "/webhooks/rest/webhook"
@@ -34,22 +34,31 @@ def post(body: Any, agent: Agent) -> tuple[int, Any]:
 def test_a_message_reaches_rasa_and_the_replies_come_back_in_rasas_shape() -> None:
     agent = Agent(intent_event("greet"), replies=("¡Hola!", "¿En qué le ayudo?"))
     body = {"sender": "web-1", "message": "hola", "metadata": {"language": "es"}}
-    assert post(body, agent) == (200, [{"recipient_id": "web-1", "text": "¡Hola!"},
-                                       {"recipient_id": "web-1", "text": "¿En qué le ayudo?"}])
+    assert post(body, agent) == (
+        200,
+        [{"recipient_id": "web-1", "text": "¡Hola!"}, {"recipient_id": "web-1", "text": "¿En qué le ayudo?"}],
+    )
     (message,) = agent.rasa.received
     assert (message.text, message.sender_id, message.metadata, message.input_channel) == (
-        "hola", "web-1", {"language": "es"}, "rest")
+        "hola",
+        "web-1",
+        {"language": "es"},
+        "rest",
+    )
 
 
 def test_a_chunked_body_within_the_limit_is_read_whole() -> None:
     agent = Agent(intent_event("greet"), replies=("Hola.",))
-    raw = json.dumps({"sender": "web-1", "message": "hola", "metadata": {"language": "es", "pad": " " * 60_000}})
+    raw = json.dumps(
+        {"sender": "web-1", "message": "hola", "metadata": {"language": "es", "pad": " " * 60_000}}
+    )
 
     async def scenario() -> tuple[int, Any, bool]:
         async with serve(RestInput(), agent) as port:
-            chunks = tuple(raw[index:index + 16_384].encode() for index in range(0, len(raw), 16_384))
-            return await exchange(port, PATH, {"Content-Type": "application/json", "Connection": "close"},
-                                  chunks=(*chunks, b""))
+            chunks = tuple(raw[index : index + 16_384].encode() for index in range(0, len(raw), 16_384))
+            return await exchange(
+                port, PATH, {"Content-Type": "application/json", "Connection": "close"}, chunks=(*chunks, b"")
+            )
 
     assert asyncio.run(scenario())[:2] == (200, [{"recipient_id": "web-1", "text": "Hola."}])
     assert [(m.text, m.metadata) for m in agent.rasa.received] == [("hola", {"language": "es"})]
@@ -82,8 +91,15 @@ def test_intent_payloads_stay_allowed_on_the_programmatic_api() -> None:
 @pytest.mark.parametrize(
     ("text", "events"),
     [
-        ("/session_start", [intent_event("session_start"), ActionExecuted("action_session_start"),
-                            SessionStarted(), ActionExecuted("action_listen")]),
+        (
+            "/session_start",
+            [
+                intent_event("session_start"),
+                ActionExecuted("action_session_start"),
+                SessionStarted(),
+                ActionExecuted("action_listen"),
+            ],
+        ),
         ("/restart", [intent_event("restart"), ActionExecuted("action_restart"), Restarted()]),
     ],
 )
@@ -108,11 +124,28 @@ def test_a_failing_turn_gets_the_apology_even_for_a_restart() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[1, 2]", {"message": "hi"}, {"sender": ""}, {"sender": "x" * 129},
-     {"sender": "web\ud800-1"}, {"sender": "web\x00-1"}, {"sender": "web-1", "message": 5},
-     {"sender": "web-1", "metadata": "es"}],
-    ids=["broken JSON", "not an object", "no sender", "empty sender", "long sender", "lone surrogate in sender",
-         "control character in sender", "message not text", "metadata not an object"],
+    [
+        b"{not json",
+        b"[1, 2]",
+        {"message": "hi"},
+        {"sender": ""},
+        {"sender": "x" * 129},
+        {"sender": "web\ud800-1"},
+        {"sender": "web\x00-1"},
+        {"sender": "web-1", "message": 5},
+        {"sender": "web-1", "metadata": "es"},
+    ],
+    ids=[
+        "broken JSON",
+        "not an object",
+        "no sender",
+        "empty sender",
+        "long sender",
+        "lone surrogate in sender",
+        "control character in sender",
+        "message not text",
+        "metadata not an object",
+    ],
 )
 def test_a_malformed_body_gets_400_and_never_reaches_rasa(body: Any) -> None:
     agent = Agent(replies=("Hi.",))

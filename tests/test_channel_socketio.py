@@ -17,7 +17,7 @@ from rasa.core.channels import socketio as rasa_socketio
 from sanic.exceptions import ServerError
 
 from bot.channels.socketio import SocketCloseNoise, SocketIOInput
-from bot.settings import PROJECT_ROOT
+from bot.core.settings import PROJECT_ROOT
 from tests.test_channels_common import Agent, intent_event, nested, serve
 
 CREDENTIALS = PROJECT_ROOT / "credentials.yml"
@@ -42,9 +42,16 @@ def web_chat_channel() -> SocketIOInput:
 def test_credentials_register_our_subclass_with_rasas_name_and_options() -> None:
     channel = web_chat_channel()
     assert type(channel) is SocketIOInput
-    assert (channel.name(), channel.url_prefix(), channel.socketio_path) == ("socketio", "socketio", "/socket.io")
+    assert (channel.name(), channel.url_prefix(), channel.socketio_path) == (
+        "socketio",
+        "socketio",
+        "/socket.io",
+    )
     assert (channel.user_message_evt, channel.bot_message_evt, channel.metadata_key) == (
-        "user_uttered", "bot_uttered", "customData")
+        "user_uttered",
+        "bot_uttered",
+        "customData",
+    )
     assert channel.session_persistence is True and channel.namespace is None and channel.jwt_key is None
 
 
@@ -59,7 +66,9 @@ def chat(agent: Agent, data: dict[str, Any]) -> dict[str, Any]:
         client.on("bot_uttered", replies.put_nowait)
         client.on("session_confirm", confirmed.put_nowait)
         async with serve(web_chat_channel(), agent) as port:
-            await client.connect(f"http://127.0.0.1:{port}", socketio_path="/socket.io", transports=["websocket"])
+            await client.connect(
+                f"http://127.0.0.1:{port}", socketio_path="/socket.io", transports=["websocket"]
+            )
             try:
                 await client.emit("session_request", {"session_id": "page-session"})
                 assert await asyncio.wait_for(confirmed.get(), 5) == "page-session"
@@ -81,12 +90,18 @@ def test_the_web_chats_messages_reach_rasa_cleaned_and_the_replies_come_back() -
     (message,) = agent.rasa.received
     assert message.text == ("Hola José " + "ñ" * 3_000)[:2_000]
     assert (message.metadata, message.sender_id, message.input_channel) == (
-        {"language": "es"}, "page-session", "socketio")
+        {"language": "es"},
+        "page-session",
+        "socketio",
+    )
 
 
 def test_metadata_as_an_object_keeps_only_our_language() -> None:
     agent = Agent(intent_event("greet"), replies=("Hi!",))
-    chat(agent, {"message": "hi", "customData": {"language": "en", "other": {"a": [1, 2]}, "blob": "x" * 50_000}})
+    chat(
+        agent,
+        {"message": "hi", "customData": {"language": "en", "other": {"a": [1, 2]}, "blob": "x" * 50_000}},
+    )
     assert agent.rasa.received[0].metadata == {"language": "en"}
 
 
@@ -94,22 +109,31 @@ def test_button_payloads_stay_allowed_on_the_web_chat() -> None:
     agent = Agent(replies=("OK.",))
     chat(agent, {"message": '/switch_language{"language": "es"}', "customData": {"language": "en"}})
     assert [(m.text, m.metadata) for m in agent.rasa.received] == [
-        ('/switch_language{"language": "es"}', {"language": "en"})]
+        ('/switch_language{"language": "es"}', {"language": "en"})
+    ]
 
 
 def _error_record(message: str, error: Exception) -> logging.LogRecord:
     exc_info = (type(error), error, None)
-    return logging.getLogger("sanic.error").makeRecord("sanic.error", logging.ERROR, __file__, 1, message, (), exc_info)
+    return logging.getLogger("sanic.error").makeRecord(
+        "sanic.error", logging.ERROR, __file__, 1, message, (), exc_info
+    )
 
 
 def test_only_the_closed_socket_error_is_kept_out_of_the_log() -> None:
     SocketIOInput().blueprint(lambda message: None)  # type: ignore[arg-type, return-value]
     SocketIOInput().blueprint(lambda message: None)  # type: ignore[arg-type, return-value]
-    installed = [known for known in logging.getLogger("sanic.error").filters if isinstance(known, SocketCloseNoise)]
+    installed = [
+        known for known in logging.getLogger("sanic.error").filters if isinstance(known, SocketCloseNoise)
+    ]
     assert len(installed) == 1
-    closed = "Exception occurred while handling uri: 'ws://127.0.0.1:5005/socket.io/?EIO=4&transport=websocket'"
+    closed = (
+        "Exception occurred while handling uri: 'ws://127.0.0.1:5005/socket.io/?EIO=4&transport=websocket'"
+    )
     noise = SocketCloseNoise()
-    assert not noise.filter(_error_record(closed, ServerError("Invalid response type None (need HTTPResponse)")))
+    assert not noise.filter(
+        _error_record(closed, ServerError("Invalid response type None (need HTTPResponse)"))
+    )
     assert noise.filter(_error_record(closed, ServerError("something else")))
     assert noise.filter(_error_record(closed, ValueError("Invalid response type None")))
     other = "Exception occurred while handling uri: 'http://127.0.0.1:5005/webhooks/rest/webhook'"

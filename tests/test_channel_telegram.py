@@ -31,8 +31,8 @@ from bot.channels.telegram import (
     parse_update,
     pressed_button,
 )
-from bot.i18n import t
-from bot.settings import PROJECT_ROOT
+from bot.core.i18n import t
+from bot.core.settings import PROJECT_ROOT
 from tests.fakes import telegram as fake
 from tests.fakes.recorder import RecordingServer
 from tests.test_channels_common import intent_event, nested
@@ -43,15 +43,29 @@ CHAT = 7_100_200_300
 
 @pytest.mark.parametrize(
     ("code", "language"),
-    [("es", "es"), ("es-419", "es"), ("ES_es", "es"), ("en", "en"), ("en-US", "en"), ("en-GB", "en"),
-     ("pt-BR", None), ("qu", None), ("", None), (None, None), (5, None)],
+    [
+        ("es", "es"),
+        ("es-419", "es"),
+        ("ES_es", "es"),
+        ("en", "en"),
+        ("en-US", "en"),
+        ("en-GB", "en"),
+        ("pt-BR", None),
+        ("qu", None),
+        ("", None),
+        (None, None),
+        (5, None),
+    ],
 )
 def test_language_code_becomes_our_language(code: Any, language: str | None) -> None:
     assert language_from_code(code) == language
 
 
 LONG_PAYLOADS = [
-    {"title": "Santa Cruz de la Sierra", "payload": '/inform{"city": "Santa Cruz de la Sierra, Área Metropolitana"}'},
+    {
+        "title": "Santa Cruz de la Sierra",
+        "payload": '/inform{"city": "Santa Cruz de la Sierra, Área Metropolitana"}',
+    },
     {"title": "Potosí", "payload": "/inform" + json.dumps({"city": "Potosí " * 20}, ensure_ascii=False)},
     {"title": "Sí, 5 de marzo de 1985", "payload": "/affirm"},
 ]
@@ -75,12 +89,27 @@ def key_of(text: str, buttons: list[dict]) -> str:
 
 @pytest.mark.parametrize(
     "data",
-    ["", "nonsense", "0", ":0", "{key}:", "{key}:3", "{key}:-1", "{key}:x", "{key}:¹", "{key}:0:0",
-     "{other_buttons}:0", "{other_text}:0"],
+    [
+        "",
+        "nonsense",
+        "0",
+        ":0",
+        "{key}:",
+        "{key}:3",
+        "{key}:-1",
+        "{key}:x",
+        "{key}:¹",
+        "{key}:0:0",
+        "{other_buttons}:0",
+        "{other_text}:0",
+    ],
 )
 def test_callback_data_of_another_prompt_or_forged_is_no_button(data: str) -> None:
-    keys = {"key": key_of(PROMPT, LONG_PAYLOADS), "other_buttons": key_of(PROMPT, LONG_PAYLOADS[:2]),
-            "other_text": key_of("An earlier summary: passport X1234567", LONG_PAYLOADS)}
+    keys = {
+        "key": key_of(PROMPT, LONG_PAYLOADS),
+        "other_buttons": key_of(PROMPT, LONG_PAYLOADS[:2]),
+        "other_text": key_of("An earlier summary: passport X1234567", LONG_PAYLOADS),
+    }
     assert pressed_button(data.format(**keys), PROMPT, LONG_PAYLOADS) is None
 
 
@@ -96,8 +125,13 @@ def test_a_long_text_is_cut_to_2000_characters() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "text"),
-    [("/start", "/greet"), ("/start@courier_test_bot", "/greet"), ("/help", "help"),
-     ('/inform{"passport_number": "X1"}', 'inform{"passport_number": "X1"}'), ("/", "")],
+    [
+        ("/start", "/greet"),
+        ("/start@courier_test_bot", "/greet"),
+        ("/help", "help"),
+        ('/inform{"passport_number": "X1"}', 'inform{"passport_number": "X1"}'),
+        ("/", ""),
+    ],
 )
 def test_typed_commands_never_reach_rasa_as_intent_payloads(typed: str, text: str) -> None:
     incoming = parse_update(fake.text_update(CHAT, typed, None))
@@ -106,9 +140,16 @@ def test_typed_commands_never_reach_rasa_as_intent_payloads(typed: str, text: st
 
 @pytest.mark.parametrize(
     ("typed", "text"),
-    [(" /restart", "restart"), ("\n/greet", "greet"), ("\u3000\u00a0/restart", "restart"), ("//restart", "restart"),
-     ("\x00/restart", "restart"), ("\ufeff/restart", "\ufeff/restart"), (" /start", "/greet"),
-     ("/help@courier_test_bot me", "help me")],
+    [
+        (" /restart", "restart"),
+        ("\n/greet", "greet"),
+        ("\u3000\u00a0/restart", "restart"),
+        ("//restart", "restart"),
+        ("\x00/restart", "restart"),
+        ("\ufeff/restart", "\ufeff/restart"),
+        (" /start", "/greet"),
+        ("/help@courier_test_bot me", "help me"),
+    ],
 )
 def test_text_with_spaces_before_the_slash_never_reaches_rasa_as_an_intent_payload(
     channel: TelegramInput, typed: str, text: str
@@ -136,13 +177,23 @@ def test_a_language_code_that_is_not_text_reaches_rasa_as_no_metadata(channel: T
 
 
 def test_parses_a_button_press() -> None:
-    sent = {"message_id": 77, "from": fake.BOT_USER, "chat": fake.private_chat(CHAT), "date": 1700000000,
-            "text": "Have you registered before?",
-            "reply_markup": inline_keyboard(PROMPT, LONG_PAYLOADS)}
+    sent = {
+        "message_id": 77,
+        "from": fake.BOT_USER,
+        "chat": fake.private_chat(CHAT),
+        "date": 1700000000,
+        "text": "Have you registered before?",
+        "reply_markup": inline_keyboard(PROMPT, LONG_PAYLOADS),
+    }
     update = fake.callback_update(CHAT, "abc:1", sent, "en-US")
     incoming = parse_update(update)
     assert incoming == Incoming(
-        "button", CHAT, "en", text="abc:1", callback_id=update["callback_query"]["id"], message_id=77,
+        "button",
+        CHAT,
+        "en",
+        text="abc:1",
+        callback_id=update["callback_query"]["id"],
+        message_id=77,
         message_text="Have you registered before?",
     )
 
@@ -150,10 +201,16 @@ def test_parses_a_button_press() -> None:
 def test_a_press_on_a_message_too_old_to_read_still_names_the_chat() -> None:
     inaccessible = {"chat": fake.private_chat(CHAT), "message_id": 12, "date": 0}
     incoming = parse_update(fake.callback_update(CHAT, "abc:0", inaccessible))
-    assert incoming is not None and (incoming.chat_id, incoming.message_id, incoming.message_text) == (CHAT, 12, "")
+    assert incoming is not None and (incoming.chat_id, incoming.message_id, incoming.message_text) == (
+        CHAT,
+        12,
+        "",
+    )
 
 
-@pytest.mark.parametrize("content", [fake.STICKER, fake.PHOTO, fake.VOICE, fake.DOCUMENT], ids=lambda c: next(iter(c)))
+@pytest.mark.parametrize(
+    "content", [fake.STICKER, fake.PHOTO, fake.VOICE, fake.DOCUMENT], ids=lambda c: next(iter(c))
+)
 def test_media_messages_get_the_text_only_reply(content: dict) -> None:
     assert parse_update(fake.message_update(CHAT, "es", **content)) == Incoming("media", CHAT, "es")
 
@@ -164,14 +221,35 @@ def test_media_messages_get_the_text_only_reply(content: dict) -> None:
         fake.edited_message_update(CHAT, "corrected text"),
         fake.my_chat_member_update(CHAT),
         fake.channel_post_update(-1001234567890, "news"),
-        {"update_id": 5, "message": {"message_id": 3, "date": 1700000000, "text": "hi all",
-                                      "chat": {"id": -100200, "title": "Family", "type": "group"},
-                                      "from": fake.user(CHAT, "es")}},
-        {"update_id": 6, "message": {"message_id": 4, "date": 1700000000, "chat": fake.private_chat(CHAT),
-                                      "pinned_message": {"message_id": 2, "date": 0, "chat": fake.private_chat(CHAT)}}},
+        {
+            "update_id": 5,
+            "message": {
+                "message_id": 3,
+                "date": 1700000000,
+                "text": "hi all",
+                "chat": {"id": -100200, "title": "Family", "type": "group"},
+                "from": fake.user(CHAT, "es"),
+            },
+        },
+        {
+            "update_id": 6,
+            "message": {
+                "message_id": 4,
+                "date": 1700000000,
+                "chat": fake.private_chat(CHAT),
+                "pinned_message": {"message_id": 2, "date": 0, "chat": fake.private_chat(CHAT)},
+            },
+        },
         {"update_id": 7, "poll_answer": {"poll_id": "1", "option_ids": [0], "user": fake.user(CHAT, "en")}},
     ],
-    ids=["edited_message", "my_chat_member", "channel_post", "group_message", "service_message", "poll_answer"],
+    ids=[
+        "edited_message",
+        "my_chat_member",
+        "channel_post",
+        "group_message",
+        "service_message",
+        "poll_answer",
+    ],
 )
 def test_updates_we_do_not_handle_are_ignored(update: dict) -> None:
     assert parse_update(update) is None
@@ -179,11 +257,18 @@ def test_updates_we_do_not_handle_are_ignored(update: dict) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [[1, 2], "text", {"message": {"text": "hi"}}, {"update_id": "1"}, {"update_id": True},
-     {"update_id": 1, "message": "hi"}, {"update_id": 1, "message": {"text": "hi"}},
-     {"update_id": 1, "message": {"chat": {"id": None, "type": "private"}, "text": "hi"}},
-     {"update_id": 1, "message": {"chat": fake.private_chat(CHAT), "text": 5}},
-     {"update_id": 1, "callback_query": {"from": fake.user(CHAT, "en"), "data": "x"}}],
+    [
+        [1, 2],
+        "text",
+        {"message": {"text": "hi"}},
+        {"update_id": "1"},
+        {"update_id": True},
+        {"update_id": 1, "message": "hi"},
+        {"update_id": 1, "message": {"text": "hi"}},
+        {"update_id": 1, "message": {"chat": {"id": None, "type": "private"}, "text": "hi"}},
+        {"update_id": 1, "message": {"chat": fake.private_chat(CHAT), "text": 5}},
+        {"update_id": 1, "callback_query": {"from": fake.user(CHAT, "en"), "data": "x"}},
+    ],
 )
 def test_bodies_that_are_not_updates_are_rejected(body: Any) -> None:
     with pytest.raises(InvalidUpdate):
@@ -192,8 +277,12 @@ def test_bodies_that_are_not_updates_are_rejected(body: Any) -> None:
 
 @pytest.mark.parametrize(
     ("env", "configured"),
-    [({}, False), ({"TELEGRAM_BOT_TOKEN": fake.TOKEN}, False), ({"TELEGRAM_SECRET_TOKEN": fake.SECRET}, False),
-     ({"TELEGRAM_BOT_TOKEN": fake.TOKEN, "TELEGRAM_SECRET_TOKEN": fake.SECRET}, True)],
+    [
+        ({}, False),
+        ({"TELEGRAM_BOT_TOKEN": fake.TOKEN}, False),
+        ({"TELEGRAM_SECRET_TOKEN": fake.SECRET}, False),
+        ({"TELEGRAM_BOT_TOKEN": fake.TOKEN, "TELEGRAM_SECRET_TOKEN": fake.SECRET}, True),
+    ],
 )
 def test_the_channel_is_on_only_with_token_and_secret(env: dict, configured: bool) -> None:
     config = TelegramConfig.from_env(env)
@@ -255,8 +344,9 @@ def channel(api: RecordingServer) -> TelegramInput:
     return TelegramInput(TelegramConfig(fake.TOKEN, fake.SECRET, api.url), SECRET_KEY)
 
 
-def post(channel: TelegramInput, body: Any, rasa: Rasa, agent: Agent | None = None,
-         secret: str = fake.SECRET) -> tuple[int, dict]:
+def post(
+    channel: TelegramInput, body: Any, rasa: Rasa, agent: Agent | None = None, secret: str = fake.SECRET
+) -> tuple[int, dict]:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return asyncio.run(channel.respond(secret, raw, agent or Agent(), rasa))
 
@@ -277,12 +367,26 @@ def test_not_configured_is_404_and_calls_nothing(api: RecordingServer) -> None:
 
 @pytest.mark.parametrize(
     ("secret", "body", "status"),
-    [("", fake.text_update(CHAT, "hi"), 403), ("wrong", fake.text_update(CHAT, "hi"), 403),
-     (fake.SECRET[:-1], fake.text_update(CHAT, "hi"), 403), (fake.SECRET, b"{not json", 400),
-     (fake.SECRET, b"\xff\xfe", 400), (fake.SECRET, b"[" * 50_000, 400), (fake.SECRET, {"hello": 1}, 400),
-     (fake.SECRET, b" " * 300_000, 413)],
-    ids=["no secret", "wrong secret", "prefix of the secret", "broken JSON", "not UTF-8", "deep nesting",
-         "not an Update", "oversized"],
+    [
+        ("", fake.text_update(CHAT, "hi"), 403),
+        ("wrong", fake.text_update(CHAT, "hi"), 403),
+        (fake.SECRET[:-1], fake.text_update(CHAT, "hi"), 403),
+        (fake.SECRET, b"{not json", 400),
+        (fake.SECRET, b"\xff\xfe", 400),
+        (fake.SECRET, b"[" * 50_000, 400),
+        (fake.SECRET, {"hello": 1}, 400),
+        (fake.SECRET, b" " * 300_000, 413),
+    ],
+    ids=[
+        "no secret",
+        "wrong secret",
+        "prefix of the secret",
+        "broken JSON",
+        "not UTF-8",
+        "deep nesting",
+        "not an Update",
+        "oversized",
+    ],
 )
 def test_refused_requests_reach_neither_rasa_nor_telegram(
     channel: TelegramInput, api: RecordingServer, secret: str, body: Any, status: int
@@ -292,39 +396,60 @@ def test_refused_requests_reach_neither_rasa_nor_telegram(
     assert rasa.received == [] and api.requests == []
 
 
-def test_a_text_reaches_rasa_under_a_hashed_id_with_the_language(channel: TelegramInput, api: RecordingServer) -> None:
-    rasa = Rasa({"text": "Have you registered before?",
-                 "buttons": [{"title": "Yes", "payload": "/already_registered"}]})
+def test_a_text_reaches_rasa_under_a_hashed_id_with_the_language(
+    channel: TelegramInput, api: RecordingServer
+) -> None:
+    rasa = Rasa(
+        {
+            "text": "Have you registered before?",
+            "buttons": [{"title": "Yes", "payload": "/already_registered"}],
+        }
+    )
     assert post(channel, fake.text_update(CHAT, "hello", "en-GB"), rasa) == (200, {"ok": True})
     (message,) = rasa.received
     assert (message.text, message.sender_id, message.metadata, message.input_channel) == (
-        "hello", SENDER, {"language": "en"}, "telegram")
+        "hello",
+        SENDER,
+        {"language": "en"},
+        "telegram",
+    )
     assert str(CHAT) not in message.sender_id
     ((method, body),) = calls(api)
-    assert method == "sendMessage" and body["chat_id"] == CHAT and body["text"] == "Have you registered before?"
-    assert body["reply_markup"] == inline_keyboard("Have you registered before?",
-                                                   [{"title": "Yes", "payload": "/already_registered"}])
+    assert (
+        method == "sendMessage" and body["chat_id"] == CHAT and body["text"] == "Have you registered before?"
+    )
+    assert body["reply_markup"] == inline_keyboard(
+        "Have you registered before?", [{"title": "Yes", "payload": "/already_registered"}]
+    )
 
 
-def test_the_same_update_delivered_twice_is_handled_once(channel: TelegramInput, api: RecordingServer) -> None:
+def test_the_same_update_delivered_twice_is_handled_once(
+    channel: TelegramInput, api: RecordingServer
+) -> None:
     rasa = Rasa({"text": "hi"})
     update = fake.text_update(CHAT, "hello")
     assert post(channel, update, rasa)[0] == post(channel, update, rasa)[0] == 200
     assert len(rasa.received) == 1 and len(api.requests) == 1
 
 
-def test_a_long_reply_is_split_with_the_keyboard_on_the_last_piece(channel: TelegramInput, api: RecordingServer) -> None:
+def test_a_long_reply_is_split_with_the_keyboard_on_the_last_piece(
+    channel: TelegramInput, api: RecordingServer
+) -> None:
     text = " ".join(f"Sentence number {n} of a very long answer." for n in range(400))
     buttons = [{"title": "OK", "payload": "/affirm"}]
     post(channel, fake.text_update(CHAT, "hello"), Rasa({"text": text, "buttons": buttons}))
     sent = [body for method, body in calls(api) if method == "sendMessage"]
-    assert len(sent) == -(-len(text) // MAX_TEXT_CHARS) and all(len(b["text"]) <= MAX_TEXT_CHARS for b in sent)
+    assert len(sent) == -(-len(text) // MAX_TEXT_CHARS) and all(
+        len(b["text"]) <= MAX_TEXT_CHARS for b in sent
+    )
     assert " ".join(b["text"] for b in sent) == text
     assert [("reply_markup" in b) for b in sent] == [False] * (len(sent) - 1) + [True]
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_no_reply_from_rasa_gets_the_apology(channel: TelegramInput, api: RecordingServer, language: str) -> None:
+def test_no_reply_from_rasa_gets_the_apology(
+    channel: TelegramInput, api: RecordingServer, language: str
+) -> None:
     post(channel, fake.text_update(CHAT, "hola", language), Rasa())
     assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": t("system.unavailable", language)})]
 
@@ -335,7 +460,9 @@ def test_a_silent_turn_of_rasa_gets_no_apology(channel: TelegramInput, api: Reco
     class Restarting(Rasa):
         async def __call__(self, message: UserMessage) -> None:
             await super().__call__(message)
-            agent.tracker_store.put(SENDER, intent_event("restart"), ActionExecuted("action_restart"), Restarted())
+            agent.tracker_store.put(
+                SENDER, intent_event("restart"), ActionExecuted("action_restart"), Restarted()
+            )
 
     rasa = Restarting()
     assert post(channel, fake.text_update(CHAT, "empezar de nuevo", "es"), rasa, agent)[0] == 200
@@ -355,7 +482,9 @@ def test_a_failing_rasa_gets_the_apology_in_the_conversation_language(
     assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": t("system.unavailable", "es")})]
 
 
-@pytest.mark.parametrize("content", [fake.STICKER, fake.PHOTO, fake.VOICE, fake.DOCUMENT], ids=lambda c: next(iter(c)))
+@pytest.mark.parametrize(
+    "content", [fake.STICKER, fake.PHOTO, fake.VOICE, fake.DOCUMENT], ids=lambda c: next(iter(c))
+)
 def test_media_gets_a_polite_reply_and_never_reaches_rasa(
     channel: TelegramInput, api: RecordingServer, content: dict
 ) -> None:
@@ -365,14 +494,22 @@ def test_media_gets_a_polite_reply_and_never_reaches_rasa(
     assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": t("channel.text_only", "es")})]
 
 
-BUTTONS = [{"title": "Yes, I registered", "payload": "/already_registered"},
-           {"title": "No, first time", "payload": "/not_registered"}]
+BUTTONS = [
+    {"title": "Yes, I registered", "payload": "/already_registered"},
+    {"title": "No, first time", "payload": "/not_registered"},
+]
 QUESTION = "Have you registered before?"
 
 
 def keyboard_message(buttons: list[dict], text: str = QUESTION) -> dict:
-    return {"message_id": 501, "from": fake.BOT_USER, "chat": fake.private_chat(CHAT), "date": 1700000000,
-            "text": text, "reply_markup": inline_keyboard(text, buttons)}
+    return {
+        "message_id": 501,
+        "from": fake.BOT_USER,
+        "chat": fake.private_chat(CHAT),
+        "date": 1700000000,
+        "text": text,
+        "reply_markup": inline_keyboard(text, buttons),
+    }
 
 
 def press(index: int, message: dict, language_code: str = "en") -> dict:
@@ -412,8 +549,10 @@ def test_a_press_on_a_message_that_cannot_be_edited_sends_the_choice(
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize(
     "earlier",
-    [keyboard_message([{"title": "English", "payload": '/switch_language{"language": "en"}'}]),
-     keyboard_message(BUTTONS, "An earlier question with the same buttons")],
+    [
+        keyboard_message([{"title": "English", "payload": '/switch_language{"language": "en"}'}]),
+        keyboard_message(BUTTONS, "An earlier question with the same buttons"),
+    ],
     ids=["other buttons", "same buttons, earlier text"],
 )
 def test_a_press_on_an_earlier_prompt_gets_a_polite_reply(
@@ -425,7 +564,10 @@ def test_a_press_on_an_earlier_prompt_gets_a_polite_reply(
     assert rasa.received == []
     assert calls(api) == [
         ("answerCallbackQuery", {"callback_query_id": update["callback_query"]["id"]}),
-        ("editMessageReplyMarkup", {"chat_id": CHAT, "message_id": 501, "reply_markup": {"inline_keyboard": []}}),
+        (
+            "editMessageReplyMarkup",
+            {"chat_id": CHAT, "message_id": 501, "reply_markup": {"inline_keyboard": []}},
+        ),
         ("sendMessage", {"chat_id": CHAT, "text": t("telegram.stale_button", language)}),
     ]
 
@@ -448,8 +590,12 @@ WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
 
 
 def webhook_env(api: RecordingServer, **changes: str) -> dict[str, str]:
-    env = {"TELEGRAM_BOT_TOKEN": fake.TOKEN, "TELEGRAM_SECRET_TOKEN": fake.SECRET,
-           "TELEGRAM_API_BASE": api.url, "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL}
+    env = {
+        "TELEGRAM_BOT_TOKEN": fake.TOKEN,
+        "TELEGRAM_SECRET_TOKEN": fake.SECRET,
+        "TELEGRAM_API_BASE": api.url,
+        "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
+    }
     env.update(changes)
     return {name: value for name, value in env.items() if value}
 
@@ -460,8 +606,10 @@ def test_the_webhook_command_registers_url_secret_and_update_types(
     assert telegram_webhook.main([], webhook_env(api)) == 0
     ((method, body),) = calls(api)
     assert api.requests[0].path == f"/bot{fake.TOKEN}/setWebhook"
-    assert (method, body) == ("setWebhook", {"url": WEBHOOK_URL, "secret_token": fake.SECRET,
-                                             "allowed_updates": ["message", "callback_query"]})
+    assert (method, body) == (
+        "setWebhook",
+        {"url": WEBHOOK_URL, "secret_token": fake.SECRET, "allowed_updates": ["message", "callback_query"]},
+    )
     out = capsys.readouterr()
     assert "Webhook was set" in out.out and fake.TOKEN not in out.out + out.err
 
@@ -474,12 +622,17 @@ def test_the_webhook_command_shows_and_removes(api: RecordingServer, command: st
 
 @pytest.mark.parametrize(
     ("changes", "message"),
-    [({"TELEGRAM_BOT_TOKEN": ""}, "are not set: TELEGRAM_BOT_TOKEN (the token BotFather gave you)."),
-     ({"TELEGRAM_SECRET_TOKEN": ""}, "are not set: TELEGRAM_SECRET_TOKEN"),
-     ({"TELEGRAM_WEBHOOK_URL": "", "TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN (the token BotFather gave you); TELEGRAM_WEBHOOK_URL"),
-     ({"TELEGRAM_WEBHOOK_URL": "http://bot.example.org/webhooks/telegram/webhook"}, "https://"),
-     ({"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/"}, "must end with /webhooks/telegram/webhook"),
-     ({"TELEGRAM_SECRET_TOKEN": "has spaces and ü"}, "may only hold")],
+    [
+        ({"TELEGRAM_BOT_TOKEN": ""}, "are not set: TELEGRAM_BOT_TOKEN (the token BotFather gave you)."),
+        ({"TELEGRAM_SECRET_TOKEN": ""}, "are not set: TELEGRAM_SECRET_TOKEN"),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "", "TELEGRAM_BOT_TOKEN": ""},
+            "TELEGRAM_BOT_TOKEN (the token BotFather gave you); TELEGRAM_WEBHOOK_URL",
+        ),
+        ({"TELEGRAM_WEBHOOK_URL": "http://bot.example.org/webhooks/telegram/webhook"}, "https://"),
+        ({"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/"}, "must end with /webhooks/telegram/webhook"),
+        ({"TELEGRAM_SECRET_TOKEN": "has spaces and ü"}, "may only hold"),
+    ],
 )
 def test_the_webhook_command_explains_what_is_missing(
     api: RecordingServer, capsys: pytest.CaptureFixture[str], changes: dict, message: str
@@ -489,7 +642,9 @@ def test_the_webhook_command_explains_what_is_missing(
     assert api.requests == []
 
 
-def test_the_webhook_command_reports_a_refusal(api: RecordingServer, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_webhook_command_reports_a_refusal(
+    api: RecordingServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     api.fail_next(400)
     assert telegram_webhook.main([], webhook_env(api)) == 1
     assert "Telegram refused" in capsys.readouterr().err
@@ -507,7 +662,14 @@ def test_the_webhook_command_without_a_reachable_api_does_not_print_the_token(
 def test_make_telegram_webhook_runs_the_command(api: RecordingServer) -> None:
     env = {**os.environ, **webhook_env(api)}
     # -o: never (re)install the venv from a test.
-    done = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed", "telegram-webhook"],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "telegram-webhook"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert [m for m, _ in calls(api)] == ["setWebhook"]

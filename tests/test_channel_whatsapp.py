@@ -17,7 +17,6 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.calling_codes import language_for_number
 from bot.channels.common import conversation_id
 from bot.channels.whatsapp import (
     DEFAULT_API_BASE,
@@ -33,7 +32,8 @@ from bot.channels.whatsapp import (
     signature_matches,
     twilio_signature,
 )
-from bot.i18n import t
+from bot.core.calling_codes import language_for_number
+from bot.core.i18n import t
 from tests.fakes.recorder import RecordingServer
 from tests.test_channels_common import DOMAIN, Agent, exchange, intent_event, serve
 
@@ -50,7 +50,13 @@ DOC_PARAMS = {
 }
 DOC_SIGNATURE = "RSOYDt4T1cUTdK1PDd93/VVr8B8="
 # The same libraries' example of a name given several times.
-DOC_REPEATED = [("Sid", "CA123"), ("SidAccount", "AC123"), ("Digits", "5678"), ("Digits", "1234"), ("Digits", "1234")]
+DOC_REPEATED = [
+    ("Sid", "CA123"),
+    ("SidAccount", "AC123"),
+    ("Digits", "5678"),
+    ("Digits", "1234"),
+    ("Digits", "1234"),
+]
 DOC_REPEATED_SIGNATURE = "IK+Dwps556ElfBT0I3Rgjkr1wJU="
 
 
@@ -70,7 +76,9 @@ def test_signature_matches_twilios_documented_example() -> None:
 def test_signature_matches_with_or_without_the_default_port(signed_url: str, webhook_url: str) -> None:
     signature = twilio_signature(DOC_TOKEN, signed_url, DOC_PARAMS.items())
     assert signature_matches(DOC_TOKEN, webhook_url, DOC_PARAMS.items(), signature)
-    assert not signature_matches(DOC_TOKEN, webhook_url.replace("mycompany", "other"), DOC_PARAMS.items(), signature)
+    assert not signature_matches(
+        DOC_TOKEN, webhook_url.replace("mycompany", "other"), DOC_PARAMS.items(), signature
+    )
 
 
 def test_signature_of_a_repeated_name_matches_twilios_example() -> None:
@@ -96,8 +104,18 @@ def test_signature_sorts_the_parameters_by_name() -> None:
         (DOC_TOKEN, DOC_URL, DOC_PARAMS, None),
         (DOC_TOKEN, DOC_URL, DOC_PARAMS, "ñandú 🙂"),
     ],
-    ids=["tampered param", "added param", "http url", "other query", "no query", "other token",
-         "case changed", "empty", "missing", "not ascii"],
+    ids=[
+        "tampered param",
+        "added param",
+        "http url",
+        "other query",
+        "no query",
+        "other token",
+        "case changed",
+        "empty",
+        "missing",
+        "not ascii",
+    ],
 )
 def test_signature_rejects_anything_else(token: str, url: str, params: dict, signature: str | None) -> None:
     assert not signature_matches(token, url, params.items(), signature)
@@ -124,7 +142,9 @@ def test_form_fields_rejects_what_is_not_a_twilio_form(body: bytes) -> None:
 
 def test_form_fields_keeps_blank_values_and_decodes_the_plus_sign() -> None:
     assert form_fields(b"Body=&From=whatsapp%3A%2B591&Text=a+b") == {
-        "Body": "", "From": "whatsapp:+591", "Text": "a b"
+        "Body": "",
+        "From": "whatsapp:+591",
+        "Text": "a b",
     }
     assert form_fields(b"") == {}
 
@@ -273,7 +293,9 @@ def test_deliver_splits_a_long_reply_at_sentences_and_sends_in_order(fake_twilio
     assert all(len(piece) <= WHATSAPP_MAX_CHARS and piece.endswith("?") for piece in pieces)
     assert " ".join(pieces) == long_text
     assert sent[-1]["Body"] == render("¿Sigue?", [{"title": "Sí", "payload": "/affirm"}], "es")
-    assert {(body["From"], body["To"]) for body in sent} == {("whatsapp:+14155238886", "whatsapp:+59171234567")}
+    assert {(body["From"], body["To"]) for body in sent} == {
+        ("whatsapp:+14155238886", "whatsapp:+59171234567")
+    }
     request = fake_twilio.requests[0]
     assert request.path == "/2010-04-01/Accounts/AC123/Messages.json"
     assert request.headers["Authorization"] == "Basic " + base64.b64encode(b"AC123:token").decode()
@@ -323,8 +345,11 @@ def post_form(fake_twilio: RecordingServer, agent: Agent, raw: bytes | None = No
     config = TwilioConfig("AC123", "token", "whatsapp:+14155238886", WEBHOOK_URL, api_base=fake_twilio.url)
     body = urllib.parse.urlencode(twilio_form(**overrides)).encode() if raw is None else raw
     signature = twilio_signature("token", WEBHOOK_URL, form_fields(body).items())
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Connection": "close",
-               "X-Twilio-Signature": signature}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Connection": "close",
+        "X-Twilio-Signature": signature,
+    }
 
     async def scenario() -> int:
         async with serve(WhatsAppInput(config, SECRET_KEY), agent) as port:
@@ -339,8 +364,14 @@ def sent(fake_twilio: RecordingServer) -> list[str]:
 
 @pytest.mark.parametrize(
     ("body", "text"),
-    [("/restart", "restart"), (" /restart", "restart"), ("\n/greet", "greet"), ("\x00/restart", "restart"),
-     ("//restart", "restart"), ('/inform{"passport_number": "X1"}', 'inform{"passport_number": "X1"}')],
+    [
+        ("/restart", "restart"),
+        (" /restart", "restart"),
+        ("\n/greet", "greet"),
+        ("\x00/restart", "restart"),
+        ("//restart", "restart"),
+        ('/inform{"passport_number": "X1"}', 'inform{"passport_number": "X1"}'),
+    ],
 )
 def test_typed_text_never_reaches_rasa_as_an_intent_payload(
     fake_twilio: RecordingServer, body: str, text: str
@@ -353,8 +384,9 @@ def test_typed_text_never_reaches_rasa_as_an_intent_payload(
 def test_a_numbered_choice_still_sends_the_buttons_payload(fake_twilio: RecordingServer) -> None:
     agent = Agent(intent_event("deny"), replies=("Bien.",))
     buttons = [{"title": "Sí", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
-    tracker = DialogueStateTracker.from_events(SENDER, [BotUttered("¿Es correcto?", {"buttons": buttons})],
-                                               slots=DOMAIN.slots)
+    tracker = DialogueStateTracker.from_events(
+        SENDER, [BotUttered("¿Es correcto?", {"buttons": buttons})], slots=DOMAIN.slots
+    )
     asyncio.run(agent.tracker_store.save(tracker))
     post_form(fake_twilio, agent, Body="2")
     assert [message.text for message in agent.rasa.received] == ["/deny"]
@@ -369,7 +401,9 @@ def test_the_text_reaches_rasa_cleaned_with_only_the_guessed_language(fake_twili
     assert sent(fake_twilio) == ["Hola."]
 
 
-def test_an_encoded_lone_surrogate_reaches_rasa_as_replacement_characters(fake_twilio: RecordingServer) -> None:
+def test_an_encoded_lone_surrogate_reaches_rasa_as_replacement_characters(
+    fake_twilio: RecordingServer,
+) -> None:
     agent = Agent(intent_event("greet"), replies=("Hola.",))
     raw = urllib.parse.urlencode(twilio_form(Body=None)).encode() + b"&Body=Hola%ED%A0%80"
     assert post_form(fake_twilio, agent, raw=raw) == 200
@@ -384,7 +418,9 @@ def test_a_silent_turn_of_rasa_sends_no_apology(fake_twilio: RecordingServer) ->
 
 
 @pytest.mark.parametrize("error", [False, True], ids=["no reply", "Rasa failed"])
-def test_a_turn_that_should_have_answered_sends_the_apology(fake_twilio: RecordingServer, error: bool) -> None:
+def test_a_turn_that_should_have_answered_sends_the_apology(
+    fake_twilio: RecordingServer, error: bool
+) -> None:
     agent = Agent(intent_event("greet"), ActionExecuted("action_greet"), error=error)
     assert post_form(fake_twilio, agent, Body="hola") == 200
     assert sent(fake_twilio) == [t("system.unavailable", "es")]

@@ -178,7 +178,9 @@ def test_split_text_of_nothing_is_nothing() -> None:
 
 @pytest.fixture
 def recorder() -> Iterator[RecordingServer]:
-    server = RecordingServer(answer=lambda recorded: {"sid": "SM" + "0" * 32, "body": recorded.body.get("Body")})
+    server = RecordingServer(
+        answer=lambda recorded: {"sid": "SM" + "0" * 32, "body": recorded.body.get("Body")}
+    )
     server.start()
     yield server
     server.stop()
@@ -254,8 +256,20 @@ def nested(depth: int) -> dict[str, Any]:
         (42, ""),
         (["/restart"], ""),
     ],
-    ids=["kept as written", "lone surrogates", "surrogate pair halves", "control characters", "line breaks and tab",
-         "non-characters", "NFC", "cut", "cut after NFC", "None", "number", "list"],
+    ids=[
+        "kept as written",
+        "lone surrogates",
+        "surrogate pair halves",
+        "control characters",
+        "line breaks and tab",
+        "non-characters",
+        "NFC",
+        "cut",
+        "cut after NFC",
+        "None",
+        "number",
+        "list",
+    ],
 )
 def test_clean_message_text(text: Any, cleaned: str) -> None:
     assert clean_message(text, None)[0] == cleaned
@@ -272,12 +286,23 @@ def test_clean_message_text(text: Any, cleaned: str) -> None:
         ({"language": {"es": 1}}, {}),
         (nested(500), {}),
         ({"other": nested(500), "language": "es"}, {"language": "es"}),
-        ("{\"language\": \"es\"}", {}),
+        ('{"language": "es"}', {}),
         (["language", "es"], {}),
         (None, {}),
     ],
-    ids=["language", "other keys dropped", "other language", "upper case", "list", "dict", "deep nesting",
-         "deep nesting beside", "string", "list body", "None"],
+    ids=[
+        "language",
+        "other keys dropped",
+        "other language",
+        "upper case",
+        "list",
+        "dict",
+        "deep nesting",
+        "deep nesting beside",
+        "string",
+        "list body",
+        "None",
+    ],
 )
 def test_clean_message_metadata_keeps_only_our_language(metadata: Any, cleaned: dict) -> None:
     assert clean_message("hola", metadata)[1] == cleaned
@@ -330,7 +355,9 @@ class StubRasa:
         if self.error:
             raise RuntimeError("action server down")
         store = self.agent.tracker_store
-        tracker = await store.retrieve(message.sender_id) or DialogueStateTracker(message.sender_id, DOMAIN.slots)
+        tracker = await store.retrieve(message.sender_id) or DialogueStateTracker(
+            message.sender_id, DOMAIN.slots
+        )
         for event in self.events:
             tracker.update(event)
         await store.save(tracker)
@@ -347,10 +374,19 @@ def _turn(*events: Any, replies: tuple[str, ...] = (), error: bool = False, agen
 @pytest.mark.parametrize(
     "events",
     [
-        [intent_event("session_start"), ActionExecuted("action_session_start"), SessionStarted(),
-         ActionExecuted("action_listen")],
+        [
+            intent_event("session_start"),
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+        ],
         [intent_event("restart"), ActionExecuted("action_restart"), Restarted()],
-        [intent_event("back"), ActionExecuted("action_back"), UserUtteranceReverted(), UserUtteranceReverted()],
+        [
+            intent_event("back"),
+            ActionExecuted("action_back"),
+            UserUtteranceReverted(),
+            UserUtteranceReverted(),
+        ],
     ],
     ids=["/session_start", "/restart", "/back"],
 )
@@ -360,14 +396,26 @@ def test_a_silent_turn_of_rasa_gets_no_apology(events: list) -> None:
 
 def test_a_new_session_without_its_user_message_is_silent_too() -> None:
     # A SQL tracker store returns only the events since the latest session start.
-    assert _turn(ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
-                 agent=_store_with()) is False
+    assert (
+        _turn(
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            agent=_store_with(),
+        )
+        is False
+    )
 
 
 def test_a_turn_that_should_have_answered_gets_the_apology() -> None:
     # The action server was down: Rasa logged the action without events and sent nothing.
-    events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
-              intent_event("greet"), ActionExecuted("action_greet")]
+    events = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        intent_event("greet"),
+        ActionExecuted("action_greet"),
+    ]
     assert _turn(*events) is True
 
 
@@ -411,7 +459,9 @@ async def serve(channel: InputChannel, agent: Any) -> AsyncIterator[int]:
     app.ctx.agent = agent
     register([channel], app, "/webhooks/")
     port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
     assert server is not None
     await server.startup()
     await server.before_start()
@@ -426,7 +476,11 @@ async def serve(channel: InputChannel, agent: Any) -> AsyncIterator[int]:
 
 
 async def exchange(
-    port: int, path: str, headers: dict[str, str], body: bytes = b"", chunks: tuple[bytes, ...] | None = None,
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    body: bytes = b"",
+    chunks: tuple[bytes, ...] | None = None,
     timeout_s: float = 5.0,
 ) -> tuple[int, Any, bool]:
     """POSTs `body`, or `chunks` with chunked encoding (ending them with b"" finishes
@@ -435,7 +489,9 @@ async def exchange(
     closed the connection."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1"] + [f"{name}: {value}" for name, value in headers.items()]
+        head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1"] + [
+            f"{name}: {value}" for name, value in headers.items()
+        ]
         if chunks is None:
             head.append(f"Content-Length: {len(body)}")
         else:
@@ -446,8 +502,8 @@ async def exchange(
             await writer.drain()
         await writer.drain()
         status_line, *header_lines = (
-            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout_s)
-        ).decode().split("\r\n")
+            (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout_s)).decode().split("\r\n")
+        )
         answer_headers = dict(line.lower().split(": ", 1) for line in header_lines if line)
         raw = await asyncio.wait_for(reader.readexactly(int(answer_headers["content-length"])), timeout_s)
         try:
@@ -476,11 +532,24 @@ def _webhooks() -> list[tuple[InputChannel, str, int, dict[str, str]]]:
     twilio = whatsapp.TwilioConfig("AC123", "token", "whatsapp:+14155238886", "https://unused")
     bot = telegram.TelegramConfig(fake_telegram.TOKEN, fake_telegram.SECRET, "http://127.0.0.1:9")
     return [
-        (rest.RestInput(), "/webhooks/rest/webhook", rest.MAX_BODY_BYTES, {"Content-Type": "application/json"}),
-        (whatsapp.WhatsAppInput(twilio, b"key"), "/webhooks/whatsapp/webhook", whatsapp.MAX_BODY_BYTES,
-         {"Content-Type": "application/x-www-form-urlencoded"}),
-        (telegram.TelegramInput(bot, b"key"), "/webhooks/telegram/webhook", telegram.MAX_BODY_BYTES,
-         {"Content-Type": "application/json", telegram.SECRET_HEADER: fake_telegram.SECRET}),
+        (
+            rest.RestInput(),
+            "/webhooks/rest/webhook",
+            rest.MAX_BODY_BYTES,
+            {"Content-Type": "application/json"},
+        ),
+        (
+            whatsapp.WhatsAppInput(twilio, b"key"),
+            "/webhooks/whatsapp/webhook",
+            whatsapp.MAX_BODY_BYTES,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        (
+            telegram.TelegramInput(bot, b"key"),
+            "/webhooks/telegram/webhook",
+            telegram.MAX_BODY_BYTES,
+            {"Content-Type": "application/json", telegram.SECRET_HEADER: fake_telegram.SECRET},
+        ),
     ]
 
 
@@ -495,8 +564,9 @@ def test_an_announced_80_mb_body_is_refused_before_it_is_read(index: int) -> Non
     async def scenario() -> tuple[int, Any, bool]:
         async with serve(channel, agent) as port:
             # Only 13 bytes follow: a server that reads before answering never answers.
-            return await exchange(port, path, {**headers, "Content-Length": str(80 * 1024 * 1024)},
-                                  body=b'{"sender": "x')
+            return await exchange(
+                port, path, {**headers, "Content-Length": str(80 * 1024 * 1024)}, body=b'{"sender": "x'
+            )
 
     started = time.monotonic()
     status, answer, closed = asyncio.run(scenario())
@@ -529,8 +599,9 @@ def test_a_body_within_the_limit_is_read_whole(index: int) -> None:
     async def scenario() -> tuple[int, Any, bool]:
         async with serve(channel, agent) as port:
             # Within the limit but not a valid request: read, then refused for what it is.
-            return await exchange(port, path, {**headers, "Connection": "close"}, chunks=None,
-                                  body=b"[" + b" " * (limit - 1))
+            return await exchange(
+                port, path, {**headers, "Connection": "close"}, chunks=None, body=b"[" + b" " * (limit - 1)
+            )
 
     status, _, _ = asyncio.run(scenario())
     assert status in (400, 403)  # WhatsApp checks the signature of what it read
@@ -543,8 +614,12 @@ def test_a_telegram_request_with_a_wrong_secret_is_refused_before_its_body_is_re
 
     async def scenario() -> tuple[int, Any, bool]:
         async with serve(channel, agent) as port:
-            return await exchange(port, path, {**headers, telegram.SECRET_HEADER: "wrong",
-                                               "Content-Length": str(150_000)}, body=b"{")
+            return await exchange(
+                port,
+                path,
+                {**headers, telegram.SECRET_HEADER: "wrong", "Content-Length": str(150_000)},
+                body=b"{",
+            )
 
     status, answer, _ = asyncio.run(scenario())
     assert (status, answer) == (403, {"error": "forbidden"})

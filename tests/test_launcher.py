@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot import launcher
+from bot.core.settings import action_server_token, load_settings
 from bot.launcher import Backoff, Service, Stack, services_for, stack_environment
 from bot.rasa_server import MAX_BODY_BYTES, rasa_argv, set_defaults
-from bot.settings import action_server_token, load_settings
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -43,8 +43,10 @@ ORIGINAL_RESOLVE = Event.resolve_by_type
 VALID = [
     {},
     {"events": [], "responses": []},
-    {"events": [{"event": "slot", "name": "language", "value": "es"}],
-     "responses": [{"text": "Hola", "buttons": [{"title": "Sí", "payload": "/affirm"}]}]},
+    {
+        "events": [{"event": "slot", "name": "language", "value": "es"}],
+        "responses": [{"text": "Hola", "buttons": [{"title": "Sí", "payload": "/affirm"}]}],
+    },
     {"events": [{"event": "active_loop", "name": "applicant_form"}, {"event": "followup", "name": "x"}]},
 ]
 INVALID = [
@@ -87,8 +89,13 @@ def test_the_schema_is_checked_once(action: RemoteAction, monkeypatch: pytest.Mo
     validator_class = validators.validator_for(RemoteAction.action_response_format_spec())
     checks = []
     check_schema = validator_class.check_schema
-    monkeypatch.setattr(validator_class, "check_schema", classmethod(
-        lambda cls, schema, *args, **kwargs: checks.append(1) or check_schema(schema, *args, **kwargs)))
+    monkeypatch.setattr(
+        validator_class,
+        "check_schema",
+        classmethod(
+            lambda cls, schema, *args, **kwargs: checks.append(1) or check_schema(schema, *args, **kwargs)
+        ),
+    )
     rasa_tuning._response_validator.cache_clear()
     for result in (VALID + INVALID) * 10:
         try:
@@ -105,7 +112,9 @@ def test_install_replaces_rasas_methods(monkeypatch: pytest.MonkeyPatch) -> None
     rasa_tuning.install()
     assert RemoteAction._validate_action_result is rasa_tuning.validate_action_result
     assert Event.resolve_by_type is rasa_tuning.resolve_by_type
-    assert Event.from_parameters({"event": "slot", "name": "language", "value": "es"}) == SlotSet("language", "es")
+    assert Event.from_parameters({"event": "slot", "name": "language", "value": "es"}) == SlotSet(
+        "language", "es"
+    )
 
 
 # One event of every type Rasa's schema names, as Rasa writes them.
@@ -157,8 +166,13 @@ def test_every_event_type_of_rasas_schema_has_an_example() -> None:
 
 
 @pytest.mark.parametrize("event", EXAMPLES + BROKEN, ids=repr)
-def test_an_event_gets_the_verdict_and_message_of_rasas_own_validation(action: RemoteAction, event: Any) -> None:
-    for result in ({"events": [event]}, {"events": [SlotSet("language", "en").as_dict(), event], "responses": []}):
+def test_an_event_gets_the_verdict_and_message_of_rasas_own_validation(
+    action: RemoteAction, event: Any
+) -> None:
+    for result in (
+        {"events": [event]},
+        {"events": [SlotSet("language", "en").as_dict(), event], "responses": []},
+    ):
         assert _tuned(action, result) == _original(action, result)
         assert rasa_tuning._is_valid(result) == (_original(action, result) is None)
 

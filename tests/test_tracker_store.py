@@ -59,7 +59,9 @@ def long_conversation(questions: int) -> DialogueStateTracker:
     return DialogueStateTracker.from_events("person", events, DOMAIN.slots)
 
 
-def saved_and_retrieved(store: CompactInMemoryTrackerStore, tracker: DialogueStateTracker) -> DialogueStateTracker:
+def saved_and_retrieved(
+    store: CompactInMemoryTrackerStore, tracker: DialogueStateTracker
+) -> DialogueStateTracker:
     async def round_trip() -> DialogueStateTracker:
         await store.save(tracker)
         retrieved = await store.retrieve(tracker.sender_id)
@@ -124,7 +126,9 @@ def longest(kind: str) -> int:
     counts = [0]
     for path in (ROOT / "data").rglob("*.yml"):
         for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(kind, []):
-            counts.append(sum(1 for step in item["steps"] if "intent" in step or "or" in step or "user" in step))
+            counts.append(
+                sum(1 for step in item["steps"] if "intent" in step or "or" in step or "user" in step)
+            )
     return max(counts)
 
 

@@ -18,9 +18,9 @@ from aiohttp import WSCloseCode, WSMsgType, WSServerHandshakeError, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import web as web_module
-from bot.i18n import t
-from bot.registry import Applicant, Confirmation, Registry
-from bot.settings import load_settings
+from bot.core.i18n import t
+from bot.core.registry import Applicant, Confirmation, Registry
+from bot.core.settings import load_settings
 from bot.web import RouteAccessLogger, create_app
 
 Scenario = Callable[[TestClient], Awaitable[None]]

@@ -35,10 +35,11 @@ from bot.actions.common import (
     written_form,
 )
 from bot.actions.prompts import PROMPTS, Prompt
-from bot.dates import correct_date_of_birth, parse_date_correction
-from bot.i18n import LANGUAGES
-from bot.registry import Applicant, RegistryUnavailable
-from bot.validation import Result, validate_date_of_birth, validate_nationality, validate_passport
+from bot.core.dates import correct_date_of_birth, parse_date_correction
+from bot.core.i18n import LANGUAGES
+from bot.core.registry import Applicant, RegistryUnavailable
+from bot.core.result import Result
+from bot.core.validation import validate_date_of_birth, validate_nationality, validate_passport
 
 PERSONAL_FIELDS = ("passport_number", "date_of_birth", "date_alternative", "date_confirmed", "nationality")
 # The three fields a registration is found or saved by, each with its validator.
@@ -60,7 +61,10 @@ CHANGEABLE = {
 # summary confirmation stale.
 STALE_AFTER_CHANGE = {"registration_id": None, "details_confirmed": None}
 # What a lookup stopped by the limits leaves: the form asks again from the passport on.
-LIMITED = {**clear(*PERSONAL_FIELDS, "lookup_choice", "registration_id", "details_confirmed"), "lookup_failed": False}
+LIMITED = {
+    **clear(*PERSONAL_FIELDS, "lookup_choice", "registration_id", "details_confirmed"),
+    "lookup_failed": False,
+}
 
 
 def _ask_action(slot: str, prompt: Prompt) -> type[BotAction]:
@@ -70,9 +74,7 @@ def _ask_action(slot: str, prompt: Prompt) -> type[BotAction]:
             return [SlotSet(name, value) for name, value in count_attempt(tracker, slot, True).items()]
         return prompt(reply, tracker) or []
 
-    return type(
-        f"AskFor_{slot}", (BotAction,), {"action_name": f"action_ask_{slot}", "respond": respond}
-    )
+    return type(f"AskFor_{slot}", (BotAction,), {"action_name": f"action_ask_{slot}", "respond": respond})
 
 
 ASK_ACTIONS = [_ask_action(slot, prompt) for slot, prompt in PROMPTS.items()]
@@ -200,18 +202,24 @@ class ValidateApplicantForm(LanguageFollowingForm):
         return await self._with_lookup(dispatcher, tracker, slots, retry={"registered": None})
 
     async def validate_passport_number(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        slots, _ = _checked("passport_number", value, validate_passport, reply_for(dispatcher, tracker), tracker)
+        slots, _ = _checked(
+            "passport_number", value, validate_passport, reply_for(dispatcher, tracker), tracker
+        )
         return await self._with_lookup(
             dispatcher, tracker, {**slots, **STALE_AFTER_CHANGE}, retry={"passport_number": None}
         )
 
     async def validate_date_of_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        slots, result = _checked("date_of_birth", value, validate_date_of_birth, reply_for(dispatcher, tracker), tracker)
+        slots, result = _checked(
+            "date_of_birth", value, validate_date_of_birth, reply_for(dispatcher, tracker), tracker
+        )
         if result is not None and result.ok:
             slots["date_alternative"] = result.alternative
             slots["date_confirmed"] = None if result.alternative else True
         return await self._with_lookup(
-            dispatcher, tracker, {**slots, **STALE_AFTER_CHANGE},
+            dispatcher,
+            tracker,
+            {**slots, **STALE_AFTER_CHANGE},
             retry=clear("date_of_birth", "date_alternative", "date_confirmed"),
         )
 
@@ -230,7 +238,9 @@ class ValidateApplicantForm(LanguageFollowingForm):
         return await self._with_lookup(dispatcher, tracker, slots, retry=retry)
 
     async def validate_nationality(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        slots, _ = _checked("nationality", value, validate_nationality, reply_for(dispatcher, tracker), tracker)
+        slots, _ = _checked(
+            "nationality", value, validate_nationality, reply_for(dispatcher, tracker), tracker
+        )
         return await self._with_lookup(
             dispatcher, tracker, {**slots, **STALE_AFTER_CHANGE}, retry={"nationality": None}
         )
@@ -310,10 +320,14 @@ class ActionSaveRegistration(BotAction):
                 registration_id = registration.id
                 if created:
                     svc.limiter.record_registration(applicant.passport_number, tracker.sender_id)
-            has_confirmation = await asyncio.to_thread(svc.registry.confirmation_for, registration_id) is not None
+            has_confirmation = (
+                await asyncio.to_thread(svc.registry.confirmation_for, registration_id) is not None
+            )
         except RegistryUnavailable:
             say_try_again(reply)
-            return back_to_summary(None if registration_id is None else registration_slot(tracker, registration_id))
+            return back_to_summary(
+                None if registration_id is None else registration_slot(tracker, registration_id)
+            )
         reply.say("registration.created" if created else "lookup.found")
         return [
             SlotSet("registration_id", registration_slot(tracker, registration_id)),
@@ -334,7 +348,9 @@ def _ask_identity_again(reply: Reply, tracker: Tracker) -> list[EventType]:
         slots.update(clear(*CHANGEABLE["applicant_form"][field]))
     if not to_ask:
         # Only the reading of an ambiguous date is open, or nothing visible is wrong.
-        slots.update(clear("date_confirmed") if tracker.get_slot("date_alternative") else clear(*PERSONAL_FIELDS))
+        slots.update(
+            clear("date_confirmed") if tracker.get_slot("date_alternative") else clear(*PERSONAL_FIELDS)
+        )
     return reopen_applicant_form(slots)
 
 

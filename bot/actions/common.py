@@ -16,12 +16,12 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.i18n import LANGUAGES, t
+from bot.core.i18n import LANGUAGES, t
+from bot.core.lookup_limits import LookupLimiter, LookupLimits, RegistrationProof
+from bot.core.profile import EmbassyProfile, load_profile
+from bot.core.registry import Registry
+from bot.core.settings import Settings, load_settings
 from bot.language import detect_language, wants_language
-from bot.lookup_limits import LookupLimiter, LookupLimits, RegistrationProof
-from bot.profile import EmbassyProfile, load_profile
-from bot.registry import Registry
-from bot.settings import Settings, load_settings
 
 # Slots that hold what one pass through the flow collected; cancel and a finished
 # confirmation clear them all (the language stays).
@@ -328,8 +328,11 @@ def changed_since_latest_message(tracker: Tracker, slots: tuple[str, ...]) -> bo
 def reopen_applicant_form(slots: dict[str, Any]) -> list[EventType]:
     """Events that set `slots` and bring the applicant form back: it asks the first
     of its questions that has no answer (the flow continues from its answer)."""
-    return [*(SlotSet(name, value) for name, value in slots.items()), SlotSet("requested_slot", None),
-            ActiveLoop("applicant_form")]
+    return [
+        *(SlotSet(name, value) for name, value in slots.items()),
+        SlotSet("requested_slot", None),
+        ActiveLoop("applicant_form"),
+    ]
 
 
 def back_to_summary(registration_id: str | None) -> list[EventType]:
@@ -337,5 +340,10 @@ def back_to_summary(registration_id: str | None) -> list[EventType]:
     again, and its "yes" (the answer that saves) retries. Also for a registered
     person, whose details are shown like a new applicant's."""
     return reopen_applicant_form(
-        {"registered": False, "lookup_failed": False, "details_confirmed": None, "registration_id": registration_id}
+        {
+            "registered": False,
+            "lookup_failed": False,
+            "details_confirmed": None,
+            "registration_id": registration_id,
+        }
     )

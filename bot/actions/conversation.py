@@ -16,7 +16,7 @@ from bot.actions.common import (
     services,
 )
 from bot.actions.prompts import repeat_pending_question
-from bot.i18n import LANGUAGES
+from bot.core.i18n import LANGUAGES
 
 START_BUTTON = ("buttons.start", intent_payload("request_courier"))
 # Questions answered from the seed page and the embassy profile.
@@ -42,9 +42,7 @@ class ActionGreet(BotAction):
         if reply.language is None:
             reply.say("greeting.bilingual")
         else:
-            reply.say(
-                "greeting.intro", embassy=profile.display_name(reply.language), courier=profile.courier
-            )
+            reply.say("greeting.intro", embassy=profile.display_name(reply.language), courier=profile.courier)
         return []
 
 

@@ -23,7 +23,7 @@ from bot.actions.common import (
     say_try_again,
     services,
 )
-from bot.registry import RegistryUnavailable
+from bot.core.registry import RegistryUnavailable
 
 
 def _choose_from(text: str, offices: list) -> list:
@@ -53,12 +53,19 @@ class ValidateLocationForm(LanguageFollowingForm):
         shown = profile.offices_in(city) if city else []
         matches = _choose_from(value if isinstance(value, str) else "", shown)
         if len(matches) == 1:
-            return {"return_location": matches[0].id, "return_city": matches[0].city,
-                    **count_attempt(tracker, "return_location", True)}
+            return {
+                "return_location": matches[0].id,
+                "return_city": matches[0].city,
+                **count_attempt(tracker, "return_location", True),
+            }
         if matches and len({office.city for office in matches}) == 1:
             return {"return_location": None, "return_city": matches[0].city}
         reply_for(dispatcher, tracker).say("location.unknown", courier=profile.courier)
-        return {"return_location": None, "return_city": None, **count_attempt(tracker, "return_location", False)}
+        return {
+            "return_location": None,
+            "return_city": None,
+            **count_attempt(tracker, "return_location", False),
+        }
 
     def validate_location_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is True:
@@ -89,8 +96,11 @@ class ActionIssueConfirmation(BotAction):
             say_try_again(reply)
             if tracker.get_slot("location_confirmed") is True:
                 # The office's "yes" is what issues: asked again, the same "yes" retries.
-                return [SlotSet("location_confirmed", None), SlotSet("requested_slot", None),
-                        ActiveLoop("location_form")]
+                return [
+                    SlotSet("location_confirmed", None),
+                    SlotSet("requested_slot", None),
+                    ActiveLoop("location_form"),
+                ]
             # Came straight from the saved registration, which has a confirmation.
             return back_to_summary(tracker.get_slot("registration_id"))
         except LookupError:  # the registration is no longer in the database
@@ -109,10 +119,18 @@ def _check_details_again(reply: Reply) -> list[EventType]:
     again (it asks what is missing, then saves, which proves the registration)."""
     reply.say("confirmation.check_again")
     return reopen_applicant_form(
-        {"registration_id": None, "has_confirmation": None, "details_confirmed": None, "location_confirmed": None}
+        {
+            "registration_id": None,
+            "has_confirmation": None,
+            "details_confirmed": None,
+            "location_confirmed": None,
+        }
     )
 
 
 def _choose_office_again() -> list[EventType]:
-    return [*(SlotSet(slot, None) for slot in ("return_city", "return_location", "location_confirmed")),
-            SlotSet("requested_slot", None), ActiveLoop("location_form")]
+    return [
+        *(SlotSet(slot, None) for slot in ("return_city", "return_location", "location_confirmed")),
+        SlotSet("requested_slot", None),
+        ActiveLoop("location_form"),
+    ]

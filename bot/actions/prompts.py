@@ -16,9 +16,9 @@ from bot.actions.common import (
     latest_intent,
     services,
 )
-from bot.countries import country_name
-from bot.dates import format_date
-from bot.profile import Office
+from bot.core.countries import country_name
+from bot.core.dates import format_date
+from bot.core.profile import Office
 
 YES = intent_payload("affirm")
 NO = intent_payload("deny")
@@ -109,9 +109,7 @@ def ask_details_confirmed(reply: Reply, tracker: Tracker) -> None:
         reply.text("summary.intro"),
         reply.text("summary.passport", value=tracker.get_slot("passport_number")),
         reply.text("summary.dob", value=format_date(tracker.get_slot("date_of_birth"), language)),
-        reply.text(
-            "summary.nationality", value=country_name(tracker.get_slot("nationality"), language)
-        ),
+        reply.text("summary.nationality", value=country_name(tracker.get_slot("nationality"), language)),
         reply.text("summary.ask"),
     ]
     reply.send("\n".join(lines), reply.buttons(("summary.yes", YES)) + _change_buttons(reply))

@@ -37,8 +37,8 @@ from rasa.shared.core.events import Restarted, SessionStarted, UserUttered
 from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 
-from bot.i18n import LANGUAGES
-from bot.validation import fold
+from bot.core.i18n import LANGUAGES
+from bot.core.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +203,9 @@ class RecentIds:
         return True
 
 
-_CHOICE = re.compile(r"^\s*(?:(?:opcion|option|opc|op|no|num|numero|number|#)\s*\.?\s*)?#?(\d{1,2})\s*[.)]?\s*$")
+_CHOICE = re.compile(
+    r"^\s*(?:(?:opcion|option|opc|op|no|num|numero|number|#)\s*\.?\s*)?#?(\d{1,2})\s*[.)]?\s*$"
+)
 
 
 def choose_button(text: str, buttons: list[dict[str, Any]]) -> str | None:

@@ -20,7 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import clean_message, conversation_language, read_body, turn_failed
-from bot.i18n import t
+from bot.core.i18n import t
 
 MAX_SENDER_CHARS = 128
 MAX_BODY_BYTES = 200_000
@@ -66,9 +66,7 @@ class RestInput(InputChannel):
     def name(cls) -> str:
         return "rest"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -89,13 +87,13 @@ class RestInput(InputChannel):
             sender, text, metadata = parsed
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
-            if await turn_failed(on_new_message, message, request.app.ctx.agent, lambda: bool(collector.messages)):
-                language = await conversation_language(
-                    request.app.ctx.agent, sender
-                ) or metadata.get("language")
-                collector.messages.append(
-                    {"recipient_id": sender, "text": t("system.unavailable", language)}
+            if await turn_failed(
+                on_new_message, message, request.app.ctx.agent, lambda: bool(collector.messages)
+            ):
+                language = await conversation_language(request.app.ctx.agent, sender) or metadata.get(
+                    "language"
                 )
+                collector.messages.append({"recipient_id": sender, "text": t("system.unavailable", language)})
             return response.json(collector.messages)
 
         return webhook

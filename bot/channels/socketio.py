@@ -48,6 +48,7 @@ class SocketIOInput(RasaSocketIOInput):
         # Here, after Sanic has configured its loggers when Rasa created the app.
         if not any(isinstance(known, SocketCloseNoise) for known in SANIC_ERRORS.filters):
             SANIC_ERRORS.addFilter(SocketCloseNoise())
+
         async def cleaned(message: UserMessage) -> Any:
             message.text, message.metadata = clean_message(message.text, message.metadata)
             return await on_new_message(message)

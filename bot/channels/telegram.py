@@ -61,8 +61,8 @@ from bot.channels.common import (
     typed_text,
 )
 from bot.channels.telegram_webhook import DEFAULT_API_BASE
-from bot.i18n import LANGUAGES, t
-from bot.settings import load_settings
+from bot.core.i18n import LANGUAGES, t
+from bot.core.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +75,19 @@ REMEMBERED_UPDATES = 1024
 CHOICE_MARK = "» "
 # Messages that carry something other than text: the person gets the "text only" reply.
 MEDIA_FIELDS = (
-    "sticker", "photo", "voice", "audio", "video", "video_note", "document", "animation",
-    "location", "venue", "contact", "poll", "dice",
+    "sticker",
+    "photo",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "document",
+    "animation",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
 )
 
 
@@ -211,7 +222,9 @@ def parse_update(update: Any) -> Incoming | None:
             language_from_code(sender.get("language_code")),
             text=query.get("data") if isinstance(query.get("data"), str) else "",
             callback_id=callback_id,
-            message_id=message_id if isinstance(message_id, int) and not isinstance(message_id, bool) else None,
+            message_id=message_id
+            if isinstance(message_id, int) and not isinstance(message_id, bool)
+            else None,
             message_text=text if isinstance(text, str) else "",
         )
     return None
@@ -231,7 +244,9 @@ class TelegramOutput(OutputChannel):
 
     async def call(self, method: str, **fields: Any) -> dict[str, Any] | None:
         """One Bot API method, retried on failures; None when it did not succeed."""
-        answer = await post_with_retries(self.config.method_url(method), json=fields, what=f"Telegram {method}")
+        answer = await post_with_retries(
+            self.config.method_url(method), json=fields, what=f"Telegram {method}"
+        )
         return answer if answer and answer.get("ok") else None
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
@@ -259,7 +274,9 @@ class TelegramOutput(OutputChannel):
         choice = f"{CHOICE_MARK}{title}"
         edited = f"{message_text}\n\n{choice}"
         fits = message_id is not None and message_text and len(edited) <= MAX_TEXT_CHARS
-        if fits and await self.call("editMessageText", chat_id=self.chat_id, message_id=message_id, text=edited):
+        if fits and await self.call(
+            "editMessageText", chat_id=self.chat_id, message_id=message_id, text=edited
+        ):
             return
         await self.call("sendMessage", chat_id=self.chat_id, text=choice)
 
@@ -290,12 +307,12 @@ class TelegramInput(InputChannel):
         """Reads the environment, never credentials.yml, so no token is ever committed."""
         config = TelegramConfig.from_env(os.environ)
         if config is None:
-            logger.info("Telegram channel off: set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN to switch it on.")
+            logger.info(
+                "Telegram channel off: set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN to switch it on."
+            )
         return cls(config, load_settings().secret_key)
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("telegram_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -317,7 +334,9 @@ class TelegramInput(InputChannel):
     def accepts(self, offered_secret: str) -> bool:
         """Whether the channel is on and `offered_secret` is its secret token."""
         config = self.config
-        return config is not None and hmac.compare_digest(offered_secret.encode(), config.secret_token.encode())
+        return config is not None and hmac.compare_digest(
+            offered_secret.encode(), config.secret_token.encode()
+        )
 
     async def respond(
         self,

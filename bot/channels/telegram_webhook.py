@@ -42,7 +42,11 @@ def _required(env: Mapping[str, str], *names: str) -> list[str]:
     """The values of `names`; a SetupError naming every one that is not set."""
     missing = [name for name in names if not env.get(name, "").strip()]
     if missing:
-        raise SetupError("these environment variables are not set: " + "; ".join(f"{name} ({NEEDED[name]})" for name in missing) + ".")
+        raise SetupError(
+            "these environment variables are not set: "
+            + "; ".join(f"{name} ({NEEDED[name]})" for name in missing)
+            + "."
+        )
     return [env[name].strip() for name in names]
 
 
@@ -72,7 +76,9 @@ def call(env: Mapping[str, str], method: str, fields: dict[str, Any]) -> dict[st
 def set_webhook(env: Mapping[str, str]) -> dict[str, Any]:
     _, secret, url = _required(env, *NEEDED)
     if not url.startswith("https://"):
-        raise SetupError("TELEGRAM_WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks).")
+        raise SetupError(
+            "TELEGRAM_WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks)."
+        )
     if not url.rstrip("/").endswith(WEBHOOK_PATH):
         raise SetupError(f"TELEGRAM_WEBHOOK_URL must end with {WEBHOOK_PATH}.")
     if not SECRET_FORMAT.match(secret):

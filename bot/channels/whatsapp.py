@@ -44,7 +44,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from bot.calling_codes import language_for_number
 from bot.channels.common import (
     MAX_MESSAGE_CHARS,
     RecentIds,
@@ -59,8 +58,9 @@ from bot.channels.common import (
     turn_failed,
     typed_text,
 )
-from bot.i18n import t
-from bot.settings import load_settings
+from bot.core.calling_codes import language_for_number
+from bot.core.i18n import t
+from bot.core.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -108,9 +108,15 @@ class TwilioConfig:
 
 def load_config(env: Mapping[str, str]) -> TwilioConfig | None:
     """The Twilio settings, or None when any required variable is unset."""
-    values = [env.get(name, "").strip() for name in (
-        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER", "TWILIO_WEBHOOK_URL"
-    )]
+    values = [
+        env.get(name, "").strip()
+        for name in (
+            "TWILIO_ACCOUNT_SID",
+            "TWILIO_AUTH_TOKEN",
+            "TWILIO_WHATSAPP_NUMBER",
+            "TWILIO_WEBHOOK_URL",
+        )
+    ]
     if not all(values):
         return None
     api_base = (env.get("TWILIO_API_BASE") or DEFAULT_API_BASE).strip().rstrip("/")

@@ -3,8 +3,8 @@ nationality and the city of the return office.
 
 spaCy (blank pipelines, no trained model) only tokenizes and matches: dates with
 token patterns, nationalities and cities with phrase patterns built from the names
-bot.countries and the embassy profile know. Every match is then read by the
-validator the forms already use (bot.dates, bot.countries, bot.validation,
+bot.core.countries and the embassy profile know. Every match is then read by the
+validator the forms already use (bot.core.dates, bot.core.countries, bot.core.validation,
 EmbassyProfile.match_offices), so an entity's value is what the form would store.
 Dates are taken first, then places, then passport numbers from the tokens left, so
 "05-03-1985" never becomes a passport number. A single word no pattern matched may
@@ -35,12 +35,13 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex
 
-from bot.countries import COMMON_WORDS, nationality_names, parse_nationality
-from bot.dates import parse_date_of_birth
-from bot.i18n import LANGUAGES
+from bot.core.countries import COMMON_WORDS, nationality_names, parse_nationality
+from bot.core.dates import parse_date_of_birth
+from bot.core.i18n import LANGUAGES
+from bot.core.profile import EmbassyProfile, load_profile
+from bot.core.text import fold
+from bot.core.validation import validate_passport
 from bot.nlu.fuzzy import FuzzyIndex
-from bot.profile import EmbassyProfile, load_profile
-from bot.validation import fold, validate_passport
 
 PASSPORT_NUMBER = "passport_number"
 DATE_OF_BIRTH = "date_of_birth"
@@ -88,7 +89,7 @@ _REGION = "region"
 
 _DAY = {"NORM": {"REGEX": r"^\d{1,2}(?:st|nd|rd|th|ero|ro|o)?$"}}
 _ORDINAL_SIGN = {"ORTH": {"IN": ["°", "º"]}, "OP": "?"}
-# Which words name a month is bot.dates' business: any word may stand here, and the
+# Which words name a month is bot.core.dates' business: any word may stand here, and the
 # parser turns the span down when it is not a month.
 _MONTH = {"IS_ALPHA": True}
 _ABBREVIATION_DOT = {"ORTH": ".", "OP": "?"}
@@ -115,9 +116,34 @@ _NOT_A_DATE = {
 _CUE_TAIL = {
     "NORM": {
         "IN": [
-            "my", "mi", "su", "the", "el", "its", "it", "s", "is", "es", "de", "del", "of",
-            "passport", "pasaporte", "id", "number", "numero", "nro", "nr", "num", "no",
-            ":", "=", ".", "-", "°", "#",
+            "my",
+            "mi",
+            "su",
+            "the",
+            "el",
+            "its",
+            "it",
+            "s",
+            "is",
+            "es",
+            "de",
+            "del",
+            "of",
+            "passport",
+            "pasaporte",
+            "id",
+            "number",
+            "numero",
+            "nro",
+            "nr",
+            "num",
+            "no",
+            ":",
+            "=",
+            ".",
+            "-",
+            "°",
+            "#",
         ]
     },
     "OP": "*",
@@ -151,9 +177,25 @@ _OTHER_NUMBER_CUES = [
         {
             "NORM": {
                 "IN": [
-                    "phone", "telephone", "tel", "telf", "telefono", "cell", "cel", "celular",
-                    "mobile", "movil", "whatsapp", "ci", "carnet", "cedula", "dni",
-                    "confirmation", "confirmacion", "case", "caso",
+                    "phone",
+                    "telephone",
+                    "tel",
+                    "telf",
+                    "telefono",
+                    "cell",
+                    "cel",
+                    "celular",
+                    "mobile",
+                    "movil",
+                    "whatsapp",
+                    "ci",
+                    "carnet",
+                    "cedula",
+                    "dni",
+                    "confirmation",
+                    "confirmacion",
+                    "case",
+                    "caso",
                 ]
             }
         },
@@ -161,13 +203,19 @@ _OTHER_NUMBER_CUES = [
     ]
 ]
 _COUNTRY_CODES = [[{"TEXT": {"REGEX": r"^[A-Z]{2,3}$"}}]]
-_FLAGS = [[{"TEXT": {"REGEX": "^[\U0001F1E6-\U0001F1FF]$"}}] * 2]
+_FLAGS = [[{"TEXT": {"REGEX": "^[\U0001f1e6-\U0001f1ff]$"}}] * 2]
 
 # Regions whose name holds a country's ("America" is the USA): matched so that they
 # take their words, but they are no nationality.
 _REGIONS = (
-    "latin america", "south america", "central america", "north america",
-    "america latina", "america del sur", "america central", "america del norte",
+    "latin america",
+    "south america",
+    "central america",
+    "north america",
+    "america latina",
+    "america del sur",
+    "america central",
+    "america del norte",
 )
 # Demonyms that are also the bot's languages: "English", "español" mostly ask for one.
 _LANGUAGE_NAMES = frozenset({"english", "ingles", "spanish", "espanol"})
@@ -177,12 +225,47 @@ _LANGUAGE_NAMES = frozenset({"english", "ingles", "spanish", "espanol"})
 # too far already. "Columbia" is read as Colombia, its most common misspelling.
 _NOT_MISSPELT = frozenset(
     {
-        "americas", "benign", "butane", "fiance", "germane", "grenade", "hungry", "indiana",
-        "indies", "indigo", "italic", "malaria", "whales",
-        "albanil", "bermudas", "butano", "cabana", "cabanas", "cantar", "chiles", "correa",
-        "espada", "franca", "franco", "francos", "francs", "germen", "gracia", "indica",
-        "indico", "libreria", "medico", "paraguas", "romana", "servia",
-        "francisca", "georgina", "germain", "indira", "jordana", "almeria",
+        "americas",
+        "benign",
+        "butane",
+        "fiance",
+        "germane",
+        "grenade",
+        "hungry",
+        "indiana",
+        "indies",
+        "indigo",
+        "italic",
+        "malaria",
+        "whales",
+        "albanil",
+        "bermudas",
+        "butano",
+        "cabana",
+        "cabanas",
+        "cantar",
+        "chiles",
+        "correa",
+        "espada",
+        "franca",
+        "franco",
+        "francos",
+        "francs",
+        "germen",
+        "gracia",
+        "indica",
+        "indico",
+        "libreria",
+        "medico",
+        "paraguas",
+        "romana",
+        "servia",
+        "francisca",
+        "georgina",
+        "germain",
+        "indira",
+        "jordana",
+        "almeria",
     }
 )
 
@@ -211,7 +294,7 @@ class _Pipeline:
 
 
 def _norm(text: str) -> str:
-    """Folded as bot.countries folds names: no case, accents, dots or apostrophes ("EE.UU." -> "eeuu")."""
+    """Folded as bot.core.countries folds names: no case, accents, dots or apostrophes ("EE.UU." -> "eeuu")."""
     return fold(_JOINERS.sub("", text) or text)
 
 
@@ -316,7 +399,15 @@ def _dates(
 # "embajada de EEUU", "population of Bolivia", "en Bolivia" (but "born in Bolivia",
 # "nací en Bolivia" and "soy de Bolivia" stay nationalities), "translate it to French".
 _PLACE_HEADS = {
-    "embassy", "embajada", "consulate", "consulado", "population", "habitantes", "capital", "weather", "clima",
+    "embassy",
+    "embajada",
+    "consulate",
+    "consulado",
+    "population",
+    "habitantes",
+    "capital",
+    "weather",
+    "clima",
 }
 _PLACE_PREPOSITIONS = {"in", "en", "to", "into", "al"}
 _BIRTH_WORDS = {"born", "naci", "nacio", "nacido", "nacida", "nacimiento"}

@@ -53,7 +53,7 @@ class LinearIntentClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # C is scikit-learn's inverse regularisation strength; words_weight 0.5 is
-        # the plain average. Chosen on the held-out set (tests/nlu/).
+        # the plain average. Chosen on the held-out set (tests/data/nlu/).
         return {"words_weight": 0.5, "words_C": 20.0, "meaning_C": 100.0}
 
     def __init__(

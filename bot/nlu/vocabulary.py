@@ -42,8 +42,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.core.text import fold
 from bot.nlu.fuzzy import FuzzyIndex
-from bot.validation import fold
 
 VOCABULARY_FILE = "vocabulary.json"
 # Words, and the signs people write for "number" ("passport #", "n° de pasaporte").
@@ -73,7 +73,9 @@ class VocabularyEntityExtractor(GraphComponent, EntityExtractorMixin):
             for entity, known in vocabulary.items()
         }
         self._fuzzy = {
-            entity: FuzzyIndex({phrase: value for phrase, value in known["phrases"].items() if " " not in phrase})
+            entity: FuzzyIndex(
+                {phrase: value for phrase, value in known["phrases"].items() if " " not in phrase}
+            )
             for entity, known in vocabulary.items()
         }
 
@@ -103,7 +105,9 @@ class VocabularyEntityExtractor(GraphComponent, EntityExtractorMixin):
     def train(self, training_data: TrainingData) -> Resource:
         self._set_vocabulary(learn_vocabulary(training_data))
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / VOCABULARY_FILE).write_text(json.dumps(self._vocabulary, sort_keys=True), encoding="utf-8")
+            (directory / VOCABULARY_FILE).write_text(
+                json.dumps(self._vocabulary, sort_keys=True), encoding="utf-8"
+            )
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -154,7 +158,10 @@ def learn_vocabulary(training_data: TrainingData) -> dict[str, Any]:
             if value in known.values():
                 known.setdefault(_folded(synonym), value)
     return {
-        entity: {"intents": sorted(intents[entity] - {None}), "phrases": dict(sorted(phrases[entity].items()))}
+        entity: {
+            "intents": sorted(intents[entity] - {None}),
+            "phrases": dict(sorted(phrases[entity].items())),
+        }
         for entity in sorted(phrases)
     }
 

@@ -24,8 +24,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.common import Services, services
-from bot.i18n import t
-from bot.settings import PROJECT_ROOT
+from bot.core.i18n import t
+from bot.core.settings import PROJECT_ROOT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PUBLIC_URL = "https://courier.example.test"

@@ -14,12 +14,17 @@ from bot.actions.applicant import (
     ActionSaveRegistration,
     ValidateApplicantForm,
 )
-from bot.i18n import t
-from bot.registry import Applicant
+from bot.core.i18n import t
+from bot.core.registry import Applicant
 
 FORM = "applicant_form"
 APPLICANT = Applicant(passport_number="A1234567", date_of_birth="1985-03-05", nationality="BOL")
-DETAILS = {"passport_number": "A1234567", "date_of_birth": "1985-03-05", "date_confirmed": True, "nationality": "BOL"}
+DETAILS = {
+    "passport_number": "A1234567",
+    "date_of_birth": "1985-03-05",
+    "date_confirmed": True,
+    "nationality": "BOL",
+}
 PERSONAL_CLEARED = dict.fromkeys(
     ("passport_number", "date_of_birth", "date_alternative", "date_confirmed", "nationality")
 )
@@ -51,7 +56,10 @@ def required(domain, make_tracker, form):
     def required_for(**slots):
         return asyncio.run(
             form.required_slots(
-                domain["forms"][FORM]["required_slots"], CollectingDispatcher(), make_tracker(slots=slots), domain
+                domain["forms"][FORM]["required_slots"],
+                CollectingDispatcher(),
+                make_tracker(slots=slots),
+                domain,
             )
         )
 
@@ -67,23 +75,44 @@ def test_required_slots_before_the_registered_question(required):
 
 def test_required_slots_for_a_new_applicant(required):
     assert required(registered=False) == [
-        "language", "registered", "passport_number", "date_of_birth", "nationality", "details_confirmed",
+        "language",
+        "registered",
+        "passport_number",
+        "date_of_birth",
+        "nationality",
+        "details_confirmed",
     ]
 
 
 def test_required_slots_for_a_registered_applicant(required):
-    assert required(registered=True) == ["language", "registered", "passport_number", "date_of_birth", "nationality"]
+    assert required(registered=True) == [
+        "language",
+        "registered",
+        "passport_number",
+        "date_of_birth",
+        "nationality",
+    ]
 
 
 def test_an_ambiguous_date_adds_its_confirmation(required):
     assert required(registered=True, date_alternative="1985-05-03") == [
-        "language", "registered", "passport_number", "date_of_birth", "date_confirmed", "nationality",
+        "language",
+        "registered",
+        "passport_number",
+        "date_of_birth",
+        "date_confirmed",
+        "nationality",
     ]
 
 
 def test_a_failed_lookup_adds_the_choice(required):
     assert required(registered=True, lookup_failed=True) == [
-        "language", "registered", "passport_number", "date_of_birth", "nationality", "lookup_choice",
+        "language",
+        "registered",
+        "passport_number",
+        "date_of_birth",
+        "nationality",
+        "lookup_choice",
     ]
 
 
@@ -131,7 +160,11 @@ def test_not_registered_forgets_a_failed_lookup(make_tracker, validate, form):
 def test_valid_passport_is_normalised_and_makes_earlier_results_stale(make_tracker, validate, form):
     outcome = validate(form, "passport_number", " a123-4567 ", make_tracker(slots={"language": "en"}))
 
-    assert outcome.slots == {"passport_number": "A1234567", "failed_attempts": {"passport_number": 0}, **STALE}
+    assert outcome.slots == {
+        "passport_number": "A1234567",
+        "failed_attempts": {"passport_number": 0},
+        **STALE,
+    }
     assert outcome.messages == []
 
 
@@ -144,7 +177,9 @@ def test_valid_passport_is_normalised_and_makes_earlier_results_stale(make_track
         ("   ", "errors.empty", {}),
     ],
 )
-def test_invalid_passport_is_explained_and_dropped(make_tracker, validate, form, language, value, key, params):
+def test_invalid_passport_is_explained_and_dropped(
+    make_tracker, validate, form, language, value, key, params
+):
     outcome = validate(form, "passport_number", value, make_tracker(slots={"language": language}))
 
     assert outcome.texts == [t(key, language, **params)]
@@ -155,8 +190,11 @@ def test_ambiguous_date_keeps_the_alternative_to_ask(make_tracker, validate, for
     outcome = validate(form, "date_of_birth", "05/03/1985", make_tracker(slots={"language": "es"}))
 
     assert outcome.slots == {
-        "date_of_birth": "1985-03-05", "failed_attempts": {"date_of_birth": 0},
-        "date_alternative": "1985-05-03", "date_confirmed": None, **STALE,
+        "date_of_birth": "1985-03-05",
+        "failed_attempts": {"date_of_birth": 0},
+        "date_alternative": "1985-05-03",
+        "date_confirmed": None,
+        **STALE,
     }
     assert outcome.messages == []
 
@@ -218,8 +256,11 @@ def test_registered_applicant_is_found(make_tracker, validate, form, registered_
     outcome = validate(form, "nationality", "Bolivia", tracker)
 
     assert outcome.slots == {
-        "nationality": "BOL", "failed_attempts": {"nationality": 0}, "details_confirmed": None,
-        "lookup_failed": False, "registration_id": registered_slot,
+        "nationality": "BOL",
+        "failed_attempts": {"nationality": 0},
+        "details_confirmed": None,
+        "lookup_failed": False,
+        "registration_id": registered_slot,
     }
     assert outcome.messages == []
 
@@ -236,12 +277,20 @@ def test_registered_applicant_is_found(make_tracker, validate, form, registered_
 def test_not_found_is_the_same_whatever_field_differs(
     make_tracker, validate, form, registered_slot, passport, date_of_birth, nationality, code
 ):
-    slots = {"registered": True, "passport_number": passport, "date_of_birth": date_of_birth, "date_confirmed": True}
+    slots = {
+        "registered": True,
+        "passport_number": passport,
+        "date_of_birth": date_of_birth,
+        "date_confirmed": True,
+    }
 
     outcome = validate(form, "nationality", nationality, make_tracker(slots=slots))
 
     assert outcome.slots == {
-        "nationality": code, "failed_attempts": {"nationality": 0}, "details_confirmed": None, **FOUND_NOTHING,
+        "nationality": code,
+        "failed_attempts": {"nationality": 0},
+        "details_confirmed": None,
+        **FOUND_NOTHING,
     }
     assert outcome.messages == []
 
@@ -268,42 +317,71 @@ def test_a_cleared_date_confirmation_changes_nothing(make_tracker, validate, for
 def test_a_changed_date_of_birth_is_looked_up_again(make_tracker, validate, form, registered_slot):
     # The first lookup failed on a mistyped date of birth; the person changed it.
     tracker = make_tracker(
-        slots={"registered": True, **PERSONAL_CLEARED, **DETAILS, "date_of_birth": None, "lookup_failed": True}
+        slots={
+            "registered": True,
+            **PERSONAL_CLEARED,
+            **DETAILS,
+            "date_of_birth": None,
+            "lookup_failed": True,
+        }
     )
 
     outcome = validate(form, "date_of_birth", "March 5, 1985", tracker)
 
     assert outcome.slots == {
-        "date_of_birth": "1985-03-05", "failed_attempts": {"date_of_birth": 0}, "date_alternative": None,
-        "date_confirmed": True, "details_confirmed": None, "lookup_failed": False, "registration_id": registered_slot,
+        "date_of_birth": "1985-03-05",
+        "failed_attempts": {"date_of_birth": 0},
+        "date_alternative": None,
+        "date_confirmed": True,
+        "details_confirmed": None,
+        "lookup_failed": False,
+        "registration_id": registered_slot,
     }
     assert outcome.messages == []
 
 
 def test_an_ambiguous_changed_date_is_looked_up_once_confirmed(make_tracker, validate, form, registered_slot):
-    slots = {"registered": True, **DETAILS, "date_of_birth": None, "date_confirmed": None, "lookup_failed": True}
+    slots = {
+        "registered": True,
+        **DETAILS,
+        "date_of_birth": None,
+        "date_confirmed": None,
+        "lookup_failed": True,
+    }
 
     answered = validate(form, "date_of_birth", "03/05/1985", make_tracker(slots=slots))
     # "No, 5 March 1985": the other reading is the registered one.
     denied = validate(form, "date_confirmed", False, make_tracker(slots={**slots, **answered.slots}))
 
     assert answered.slots == {
-        "date_of_birth": "1985-05-03", "failed_attempts": {"date_of_birth": 0},
-        "date_alternative": "1985-03-05", "date_confirmed": None, **STALE,
+        "date_of_birth": "1985-05-03",
+        "failed_attempts": {"date_of_birth": 0},
+        "date_alternative": "1985-03-05",
+        "date_confirmed": None,
+        **STALE,
     }
     assert denied.slots == {
-        "date_of_birth": "1985-03-05", "date_alternative": None, "date_confirmed": True,
-        "lookup_failed": False, "registration_id": registered_slot,
+        "date_of_birth": "1985-03-05",
+        "date_alternative": None,
+        "date_confirmed": True,
+        "lookup_failed": False,
+        "registration_id": registered_slot,
     }
 
 
-def test_a_changed_field_that_still_does_not_match_asks_the_choice_again(make_tracker, validate, form, registered_slot):
-    tracker = make_tracker(slots={"registered": True, **DETAILS, "passport_number": None, "lookup_failed": True})
+def test_a_changed_field_that_still_does_not_match_asks_the_choice_again(
+    make_tracker, validate, form, registered_slot
+):
+    tracker = make_tracker(
+        slots={"registered": True, **DETAILS, "passport_number": None, "lookup_failed": True}
+    )
 
     outcome = validate(form, "passport_number", "B7654321", tracker)
 
     assert outcome.slots == {
-        "passport_number": "B7654321", "failed_attempts": {"passport_number": 0}, "details_confirmed": None,
+        "passport_number": "B7654321",
+        "failed_attempts": {"passport_number": 0},
+        "details_confirmed": None,
         **FOUND_NOTHING,
     }
 
@@ -342,7 +420,9 @@ ACCEPTED = {"passport_number": "A1234567", "date_of_birth": "25/03/1985", "natio
 
 
 @pytest.mark.parametrize("slot", list(REJECTED))
-def test_rejected_answers_are_counted_and_an_accepted_one_resets_the_count(make_tracker, validate, form, slot):
+def test_rejected_answers_are_counted_and_an_accepted_one_resets_the_count(
+    make_tracker, validate, form, slot
+):
     slots = {"language": "en"}
     counts = []
     for value in [REJECTED[slot]] * 3 + [ACCEPTED[slot]]:
@@ -355,7 +435,9 @@ def test_rejected_answers_are_counted_and_an_accepted_one_resets_the_count(make_
 
 @pytest.mark.parametrize(("value", "count"), [("A12", 2), ("A1234567", 0)])
 def test_the_count_of_one_question_keeps_the_others(make_tracker, validate, form, value, count):
-    tracker = make_tracker(slots={"language": "en", "failed_attempts": {"nationality": 2, "passport_number": 1}})
+    tracker = make_tracker(
+        slots={"language": "en", "failed_attempts": {"nationality": 2, "passport_number": 1}}
+    )
 
     outcome = validate(form, "passport_number", value, tracker)
 
@@ -371,8 +453,12 @@ def form_turn(make_tracker, run, form):
 
     def turn(requested_slot, answer, slots, text="answer", intent="inform"):
         tracker = make_tracker(
-            text=text, intent=intent, slots={"language": "en", **slots}, form=FORM,
-            requested_slot=requested_slot, slot_events={requested_slot: answer},
+            text=text,
+            intent=intent,
+            slots={"language": "en", **slots},
+            form=FORM,
+            requested_slot=requested_slot,
+            slot_events={requested_slot: answer},
         )
         return run(form, tracker)
 
@@ -401,7 +487,9 @@ def test_run_asks_the_passport_again_after_an_error(form_turn):
 
 
 def test_run_counts_a_rejected_passport(form_turn):
-    outcome = form_turn("passport_number", "A12", {"registered": False, "failed_attempts": {"passport_number": 2}})
+    outcome = form_turn(
+        "passport_number", "A12", {"registered": False, "failed_attempts": {"passport_number": 2}}
+    )
 
     assert outcome.events == [
         SlotSet("passport_number", None),
@@ -417,7 +505,13 @@ def test_the_third_rejected_passport_gets_help_instead_of_the_question(
     make_tracker, run, form, consular_contact, language
 ):
     slots = {"language": language, "registered": False, "failed_attempts": {"passport_number": 2}}
-    turn = {"text": "A12", "intent": "inform", "slots": slots, "form": FORM, "requested_slot": "passport_number"}
+    turn = {
+        "text": "A12",
+        "intent": "inform",
+        "slots": slots,
+        "form": FORM,
+        "requested_slot": "passport_number",
+    }
 
     validated = run(form, make_tracker(**turn, slot_events={"passport_number": "A12"}))
     # The form then runs the ask action on the tracker with the validation's events.
@@ -460,7 +554,9 @@ def test_run_ends_the_form_when_the_lookup_finds_the_registration(form_turn, reg
 
 
 def test_run_ends_the_form_when_a_new_applicant_confirms(form_turn):
-    outcome = form_turn("details_confirmed", True, {"registered": False, **DETAILS}, text="yes", intent="affirm")
+    outcome = form_turn(
+        "details_confirmed", True, {"registered": False, **DETAILS}, text="yes", intent="affirm"
+    )
 
     assert outcome.events == [SlotSet("details_confirmed", True), SlotSet("requested_slot", None)]
 
@@ -483,7 +579,13 @@ def test_a_changed_passport_is_looked_up_again(form_turn, registered_slot):
 
 @pytest.mark.parametrize(("answer", "found"), [("5 March 1985", True), ("6 March 1985", False)])
 def test_a_changed_date_of_birth_runs_the_lookup_again(form_turn, registered_slot, answer, found):
-    slots = {"registered": True, **DETAILS, "date_of_birth": None, "date_confirmed": None, "lookup_failed": True}
+    slots = {
+        "registered": True,
+        **DETAILS,
+        "date_of_birth": None,
+        "date_confirmed": None,
+        "lookup_failed": True,
+    }
 
     outcome = form_turn("date_of_birth", answer, slots)
 
@@ -498,9 +600,12 @@ def says_registered_at_the_summary(make_tracker, run, form):
 
     def turn():
         tracker = make_tracker(
-            text="I'm already registered", intent="already_registered",
-            slots={"language": "en", "registered": False, **DETAILS}, form=FORM,
-            requested_slot="details_confirmed", slot_events={"registered": True},
+            text="I'm already registered",
+            intent="already_registered",
+            slots={"language": "en", "registered": False, **DETAILS},
+            form=FORM,
+            requested_slot="details_confirmed",
+            slot_events={"registered": True},
         )
         return run(form, tracker)
 
@@ -538,8 +643,13 @@ def unsure_turn(make_tracker, run, form):
 
     def turn(requested_slot, text, intent="help", confidence=0.6):
         tracker = make_tracker(
-            text=text, intent=intent, confidence=confidence, form=FORM, requested_slot=requested_slot,
-            slots={"language": "en", "registered": False, **DETAILS, requested_slot: None}, slot_events={},
+            text=text,
+            intent=intent,
+            confidence=confidence,
+            form=FORM,
+            requested_slot=requested_slot,
+            slots={"language": "en", "registered": False, **DETAILS, requested_slot: None},
+            slot_events={},
         )
         return run(form, tracker)
 
@@ -554,7 +664,9 @@ def unsure_turn(make_tracker, run, form):
         ("date_of_birth", "25/12/1990", "ask_fee", "1990-12-25", "details_confirmed"),
     ],
 )
-def test_a_valid_answer_with_an_unsure_intent_is_taken(unsure_turn, requested_slot, text, intent, value, next_slot):
+def test_a_valid_answer_with_an_unsure_intent_is_taken(
+    unsure_turn, requested_slot, text, intent, value, next_slot
+):
     outcome = unsure_turn(requested_slot, text, intent)
 
     assert outcome.slots[requested_slot] == value
@@ -605,7 +717,10 @@ def test_a_new_applicant_is_registered(save, isolated_services, proof_for, langu
     found = isolated_services.registry.find(APPLICANT)
     assert found is not None
     assert outcome.texts == [t("registration.created", language)]
-    assert outcome.events == [SlotSet("registration_id", proof_for(found.id)), SlotSet("has_confirmation", False)]
+    assert outcome.events == [
+        SlotSet("registration_id", proof_for(found.id)),
+        SlotSet("has_confirmation", False),
+    ]
 
 
 def test_the_same_applicant_is_not_registered_twice(save):
@@ -624,7 +739,9 @@ def test_a_registration_found_by_the_lookup_is_kept(save, registered_slot):
     assert outcome.events == [SlotSet("registration_id", registered_slot), SlotSet("has_confirmation", False)]
 
 
-def test_a_registration_with_a_confirmation_is_flagged(save, isolated_services, registration, registered_slot):
+def test_a_registration_with_a_confirmation_is_flagged(
+    save, isolated_services, registration, registered_slot
+):
     isolated_services.registry.issue_confirmation(registration.id, "PTS-01", "en")
 
     outcome = save(registered=True, registration_id=registered_slot)
@@ -641,10 +758,19 @@ def change(make_tracker, run):
 
     def run_change(field, form=FORM, language="en"):
         tracker = make_tracker(
-            text="change it", intent="change_field", entities={"field": field} if field else None,
-            slots={"language": language, "registered": False, **DETAILS, "details_confirmed": True,
-                   "return_city": "Potosí", "return_location": "PTS-01"},
-            form=form, requested_slot="details_confirmed" if form == FORM else "location_confirmed",
+            text="change it",
+            intent="change_field",
+            entities={"field": field} if field else None,
+            slots={
+                "language": language,
+                "registered": False,
+                **DETAILS,
+                "details_confirmed": True,
+                "return_city": "Potosí",
+                "return_location": "PTS-01",
+            },
+            form=form,
+            requested_slot="details_confirmed" if form == FORM else "location_confirmed",
         )
         return run(ActionChangeField(), tracker)
 
@@ -691,8 +817,12 @@ def test_only_the_office_can_be_changed_inside_the_location_form(change, field, 
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_change_outside_a_form_is_unavailable(make_tracker, run, language):
-    tracker = make_tracker(text="change passport", intent="change_field", entities={"field": "passport_number"},
-                           slots={"language": language})
+    tracker = make_tracker(
+        text="change passport",
+        intent="change_field",
+        entities={"field": "passport_number"},
+        slots={"language": language},
+    )
 
     outcome = run(ActionChangeField(), tracker)
 

@@ -7,7 +7,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 
 from bot.actions.common import FLOW_SLOTS
 from bot.actions.conversation import ActionAnswerQuestion, ActionCancel, ActionDefaultFallback, ActionGoodbye
-from bot.i18n import t
+from bot.core.i18n import t
 
 LANGUAGES = pytest.mark.parametrize("language", ["en", "es"])
 EMBASSY = {"en": "U.S. Embassy in Testland", "es": "Embajada de los Estados Unidos en Testlandia"}
@@ -69,7 +69,9 @@ def test_official_page_answer_links_the_page_in_the_language(ask_question, langu
 
 
 @LANGUAGES
-def test_contact_lists_what_the_profile_has_with_the_official_page_as_web(ask_question, consular_contact, language):
+def test_contact_lists_what_the_profile_has_with_the_official_page_as_web(
+    ask_question, consular_contact, language
+):
     outcome = ask_question("ask_contact", language)
 
     assert outcome.texts == [consular_contact(language)]
@@ -110,7 +112,9 @@ def test_inside_a_form_the_answer_has_no_start_button(ask_question, intent, lang
 @pytest.mark.parametrize(
     ("form", "requested_slot"), [("applicant_form", "passport_number"), ("location_form", "return_location")]
 )
-def test_not_knowing_the_passport_number_is_explained_inside_a_form(ask_question, language, form, requested_slot):
+def test_not_knowing_the_passport_number_is_explained_inside_a_form(
+    ask_question, language, form, requested_slot
+):
     # The form then asks its pending question again (rules in data/rules/interruptions.yml).
     outcome = ask_question("dont_know_passport", language, form=form, requested_slot=requested_slot)
 
@@ -122,10 +126,17 @@ def test_not_knowing_the_passport_number_is_explained_inside_a_form(ask_question
 @LANGUAGES
 def test_cancel_stops_the_form_and_forgets_every_detail(make_tracker, run, domain, language):
     tracker = make_tracker(
-        text="cancel", intent="cancel", form="applicant_form", requested_slot="nationality",
+        text="cancel",
+        intent="cancel",
+        form="applicant_form",
+        requested_slot="nationality",
         slots={
-            "language": language, "registered": False, "passport_number": "A1234567",
-            "date_of_birth": "1985-03-05", "date_confirmed": True, "notice_shown": True,
+            "language": language,
+            "registered": False,
+            "passport_number": "A1234567",
+            "date_of_birth": "1985-03-05",
+            "date_confirmed": True,
+            "notice_shown": True,
         },
     )
 
@@ -140,7 +151,10 @@ def test_cancel_stops_the_form_and_forgets_every_detail(make_tracker, run, domai
 @LANGUAGES
 def test_fallback_inside_a_form_repeats_the_pending_question(make_tracker, run, language):
     tracker = make_tracker(
-        text="qwerty", intent="nlu_fallback", slots={"language": language}, form="applicant_form",
+        text="qwerty",
+        intent="nlu_fallback",
+        slots={"language": language},
+        form="applicant_form",
         requested_slot="passport_number",
     )
 
@@ -152,14 +166,19 @@ def test_fallback_inside_a_form_repeats_the_pending_question(make_tracker, run, 
 
 def test_fallback_repeats_a_question_with_its_buttons_and_events(make_tracker, run):
     tracker = make_tracker(
-        text="qwerty", intent="nlu_fallback", slots={"language": "es"}, form="applicant_form",
+        text="qwerty",
+        intent="nlu_fallback",
+        slots={"language": "es"},
+        form="applicant_form",
         requested_slot="registered",
     )
 
     outcome = run(ActionDefaultFallback(), tracker)
 
     assert outcome.texts == [
-        t("fallback.not_understood", "es"), t("registered.notice", "es"), t("registered.ask", "es"),
+        t("fallback.not_understood", "es"),
+        t("registered.notice", "es"),
+        t("registered.ask", "es"),
     ]
     assert [payload for _, payload in outcome.buttons()] == ["/already_registered", "/not_registered"]
     assert outcome.events == [SlotSet("notice_shown", True)]
@@ -167,8 +186,11 @@ def test_fallback_repeats_a_question_with_its_buttons_and_events(make_tracker, r
 
 def test_fallback_repeats_the_office_question(make_tracker, run):
     tracker = make_tracker(
-        text="qwerty", intent="nlu_fallback", slots={"language": "en", "return_city": "La Paz"},
-        form="location_form", requested_slot="return_location",
+        text="qwerty",
+        intent="nlu_fallback",
+        slots={"language": "en", "return_city": "La Paz"},
+        form="location_form",
+        requested_slot="return_location",
     )
 
     outcome = run(ActionDefaultFallback(), tracker)
@@ -181,13 +203,18 @@ def test_fallback_repeats_the_office_question(make_tracker, run):
 @pytest.mark.parametrize("inside_form", [False, True], ids=["outside a form", "form without a question"])
 def test_fallback_without_a_pending_question_shows_the_menu(make_tracker, run, language, inside_form):
     tracker = make_tracker(
-        text="qwerty", intent="nlu_fallback", slots={"language": language},
+        text="qwerty",
+        intent="nlu_fallback",
+        slots={"language": language},
         form="applicant_form" if inside_form else None,
     )
 
     outcome = run(ActionDefaultFallback(), tracker)
 
-    assert outcome.texts == [t("fallback.not_understood", language), t("fallback.menu", language, courier=COURIER)]
+    assert outcome.texts == [
+        t("fallback.not_understood", language),
+        t("fallback.menu", language, courier=COURIER),
+    ]
     assert outcome.buttons() == [
         (t("buttons.start", language), START),
         (t("buttons.help", language), "/help"),

@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from bot.actions.applicant import ValidateApplicantForm
 from bot.actions.common import LanguageChoice, resolve_language
 from bot.actions.conversation import ActionGreet, ActionSwitchLanguage
-from bot.i18n import t
+from bot.core.i18n import t
 
 
 def test_the_slot_wins_over_metadata_and_short_text(make_tracker):
@@ -65,7 +65,9 @@ def test_unsupported_metadata_language_falls_back_to_the_text(make_tracker):
     [("hola quiero enviar documentos", "es"), ("hello I want to send my documents", "en")],
 )
 def test_language_is_detected_from_a_clear_message(make_tracker, text, language):
-    assert resolve_language(make_tracker(text=text)) == LanguageChoice(language, [SlotSet("language", language)])
+    assert resolve_language(make_tracker(text=text)) == LanguageChoice(
+        language, [SlotSet("language", language)]
+    )
 
 
 @pytest.mark.parametrize("text", ["ok", "A1234567", "05/03/1985", ""])
@@ -101,7 +103,12 @@ def test_greeting_records_the_detected_language(make_tracker, run):
     outcome = run(ActionGreet(), make_tracker(text="hola, buenos días"))
 
     assert outcome.texts == [
-        t("greeting.intro", "es", embassy="Embajada de los Estados Unidos en Testlandia", courier="DHL Express")
+        t(
+            "greeting.intro",
+            "es",
+            embassy="Embajada de los Estados Unidos en Testlandia",
+            courier="DHL Express",
+        )
     ]
     assert outcome.events == [SlotSet("language", "es")]
 
@@ -116,7 +123,9 @@ def test_greeting_is_bilingual_when_the_language_is_unknown(make_tracker, run):
 
 @pytest.mark.parametrize(("current", "target"), [("en", "es"), ("es", "en")])
 def test_switch_without_an_entity_goes_to_the_other_language(make_tracker, run, current, target):
-    tracker = make_tracker(text="other language please", intent="switch_language", slots={"language": current})
+    tracker = make_tracker(
+        text="other language please", intent="switch_language", slots={"language": current}
+    )
 
     outcome = run(ActionSwitchLanguage(), tracker)
 
@@ -128,7 +137,9 @@ def test_switch_without_an_entity_goes_to_the_other_language(make_tracker, run, 
 def test_switch_to_the_language_named_in_the_message(make_tracker, run, target):
     # The slot mapping has already copied the entity into the slot when the action runs.
     tracker = make_tracker(
-        text="language please", intent="switch_language", entities={"language": target},
+        text="language please",
+        intent="switch_language",
+        entities={"language": target},
         slots={"language": target},
     )
 
@@ -156,13 +167,18 @@ def test_switch_ignores_an_unsupported_language_entity(make_tracker, run):
 # then the form runs again with nothing to validate.
 
 IN_THE_FORM = {
-    "form": "applicant_form", "requested_slot": "passport_number", "slots": {"language": "en", "registered": False},
+    "form": "applicant_form",
+    "requested_slot": "passport_number",
+    "slots": {"language": "en", "registered": False},
 }
 
 
 def test_a_named_language_is_confirmed_by_the_form(make_tracker, run):
     tracker = make_tracker(
-        text="Español", intent="switch_language", entities={"language": "es"}, slot_events={"language": "es"},
+        text="Español",
+        intent="switch_language",
+        entities={"language": "es"},
+        slot_events={"language": "es"},
         **IN_THE_FORM,
     )
 
@@ -175,22 +191,30 @@ def test_a_named_language_is_confirmed_by_the_form(make_tracker, run):
 def test_switching_inside_the_applicant_form_confirms_once(make_tracker, run):
     turn = {"text": "change language", "intent": "switch_language", **IN_THE_FORM}
     switch = run(ActionSwitchLanguage(), make_tracker(**turn))
-    after_switch = [{"event": "action", "timestamp": 1700000001.5, "name": "action_switch_language"}, *switch.events]
+    after_switch = [
+        {"event": "action", "timestamp": 1700000001.5, "name": "action_switch_language"},
+        *switch.events,
+    ]
     form = run(ValidateApplicantForm(), make_tracker(after_message=after_switch, slot_events={}, **turn))
 
     assert switch.texts + form.texts == [t("language.switched", "es")]
     assert form.events == [SlotSet("requested_slot", "passport_number")]
 
 
-@pytest.mark.parametrize("slot_events", [{}, {"language": "es"}], ids=["nothing to validate", "language again"])
+@pytest.mark.parametrize(
+    "slot_events", [{}, {"language": "es"}], ids=["nothing to validate", "language again"]
+)
 def test_validate_language_after_action_switch_language_says_nothing(make_tracker, validate, slot_events):
     tracker = make_tracker(
-        text="Español", intent="switch_language", entities={"language": "es"},
+        text="Español",
+        intent="switch_language",
+        entities={"language": "es"},
         after_message=[
             {"event": "action", "timestamp": 1700000001.5, "name": "action_switch_language"},
             {"event": "slot", "timestamp": 1700000001.6, "name": "language", "value": "es"},
         ],
-        slot_events=slot_events, **IN_THE_FORM,
+        slot_events=slot_events,
+        **IN_THE_FORM,
     )
 
     outcome = validate(ValidateApplicantForm(), "language", "es", tracker)

@@ -8,8 +8,8 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from bot.actions.location import ActionIssueConfirmation, ValidateLocationForm
-from bot.i18n import t
-from bot.registry import Applicant
+from bot.core.i18n import t
+from bot.core.registry import Applicant
 
 FORM = "location_form"
 # The failed_attempts slot after one office was chosen, and after an unknown place.
@@ -28,7 +28,10 @@ def answer(make_tracker, validate, form):
 
     def validate_answer(value, language="en", **slots):
         tracker = make_tracker(
-            text=str(value), intent="inform", slots={"language": language, **slots}, form=FORM,
+            text=str(value),
+            intent="inform",
+            slots={"language": language, **slots},
+            form=FORM,
             requested_slot="return_location",
         )
         return validate(form, "return_location", value, tracker)
@@ -58,12 +61,18 @@ def test_a_city_with_several_offices_is_kept_to_ask_which(answer):
 
 @pytest.mark.parametrize(("value", "office"), [("1", "LPZ-01"), ("2", "LPZ-02"), (" 2. ", "LPZ-02")])
 def test_a_number_picks_from_the_offices_shown(answer, value, office):
-    assert answer(value, return_city="La Paz").slots == {"return_location": office, "return_city": "La Paz", **CHOSEN}
+    assert answer(value, return_city="La Paz").slots == {
+        "return_location": office,
+        "return_city": "La Paz",
+        **CHOSEN,
+    }
 
 
 def test_another_city_can_still_be_typed_after_the_offices_were_shown(answer):
     assert answer("Potosí", return_city="La Paz").slots == {
-        "return_location": "PTS-01", "return_city": "Potosí", **CHOSEN,
+        "return_location": "PTS-01",
+        "return_city": "Potosí",
+        **CHOSEN,
     }
 
 
@@ -120,7 +129,11 @@ def test_denying_the_office_clears_the_choice(make_tracker, validate, form):
 
 def test_run_validates_the_answer_as_rasa_sends_it(make_tracker, run, form):
     tracker = make_tracker(
-        text="La Paz", intent="inform", slots={"language": "es"}, form=FORM, requested_slot="return_location",
+        text="La Paz",
+        intent="inform",
+        slots={"language": "es"},
+        form=FORM,
+        requested_slot="return_location",
         slot_events={"return_location": "La Paz"},
     )
 
@@ -132,8 +145,13 @@ def test_run_validates_the_answer_as_rasa_sends_it(make_tracker, run, form):
 
 def test_a_place_with_an_unsure_intent_is_taken_as_the_answer(make_tracker, run, form):
     tracker = make_tracker(
-        text="Potosí", intent="ask_return", confidence=0.5, slots={"language": "en"}, form=FORM,
-        requested_slot="return_location", slot_events={},
+        text="Potosí",
+        intent="ask_return",
+        confidence=0.5,
+        slots={"language": "en"},
+        form=FORM,
+        requested_slot="return_location",
+        slot_events={},
     )
 
     outcome = run(form, tracker)
@@ -143,14 +161,20 @@ def test_a_place_with_an_unsure_intent_is_taken_as_the_answer(make_tracker, run,
 
 def test_an_unsure_message_that_names_no_place_is_left_alone(make_tracker, run, form):
     tracker = make_tracker(
-        text="how do I get my passport back", intent="ask_return", confidence=0.5, slots={"language": "en"},
-        form=FORM, requested_slot="return_location", slot_events={},
+        text="how do I get my passport back",
+        intent="ask_return",
+        confidence=0.5,
+        slots={"language": "en"},
+        form=FORM,
+        requested_slot="return_location",
+        slot_events={},
     )
 
     assert run(form, tracker).events == []
 
 
 # --- the confirmation ------------------------------------------------------------------
+
 
 @pytest.fixture
 def registration_id(isolated_services) -> str:
@@ -162,10 +186,19 @@ def registration_id(isolated_services) -> str:
 def issue(make_tracker, run, registration_id, proof_for):
     def run_issue(language="es"):
         slots = {
-            "language": language, "registered": False, "passport_number": "A1234567",
-            "date_of_birth": "1985-03-05", "date_confirmed": True, "nationality": "BOL",
-            "details_confirmed": True, "registration_id": proof_for(registration_id), "has_confirmation": False,
-            "return_city": "Potosí", "return_location": "PTS-01", "location_confirmed": True, "notice_shown": True,
+            "language": language,
+            "registered": False,
+            "passport_number": "A1234567",
+            "date_of_birth": "1985-03-05",
+            "date_confirmed": True,
+            "nationality": "BOL",
+            "details_confirmed": True,
+            "registration_id": proof_for(registration_id),
+            "has_confirmation": False,
+            "return_city": "Potosí",
+            "return_location": "PTS-01",
+            "location_confirmed": True,
+            "notice_shown": True,
         }
         return run(ActionIssueConfirmation(), make_tracker(text="sí", intent="affirm", slots=slots))
 
@@ -179,12 +212,17 @@ def test_the_confirmation_links_to_its_page(issue, isolated_services, registrati
     confirmation = isolated_services.registry.confirmation_by_token(token)
     assert confirmation is not None
     assert (confirmation.registration_id, confirmation.office_id, confirmation.language) == (
-        int(registration_id), "PTS-01", "es",
+        int(registration_id),
+        "PTS-01",
+        "es",
     )
     assert outcome.texts == [
         t(
-            "confirmation.issued", "es", number=confirmation.number,
-            link=f"{public_url}/confirmation/{token}", courier="DHL Express",
+            "confirmation.issued",
+            "es",
+            number=confirmation.number,
+            link=f"{public_url}/confirmation/{token}",
+            courier="DHL Express",
         )
     ]
 
@@ -197,7 +235,9 @@ def test_a_second_run_shows_the_existing_confirmation(issue, isolated_services, 
     confirmation = isolated_services.registry.confirmation_for(int(registration_id))
     assert outcome.texts == [
         t(
-            "confirmation.existing", "en", number=confirmation.number,
+            "confirmation.existing",
+            "en",
+            number=confirmation.number,
             link=f"{public_url}/confirmation/{confirmation.token}",
         )
     ]

@@ -6,7 +6,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from bot.actions.applicant import ASK_ACTIONS
-from bot.i18n import t
+from bot.core.i18n import t
 
 ASK = {action.action_name: action for action in ASK_ACTIONS}
 LANGUAGES = pytest.mark.parametrize("language", ["en", "es"])
@@ -158,7 +158,11 @@ def test_after_a_deny_the_summary_asks_which_field(ask, language):
 def test_after_a_deny_within_the_form_run_the_summary_asks_which_field(ask, language):
     # As the form's ask step sees it: the validated "no", then the question again.
     outcome = ask(
-        "details_confirmed", language, text="no", intent="deny", slots=NEW_APPLICANT,
+        "details_confirmed",
+        language,
+        text="no",
+        intent="deny",
+        slots=NEW_APPLICANT,
         slot_events={"details_confirmed": None, "requested_slot": "details_confirmed"},
     )
 
@@ -171,7 +175,11 @@ def test_summary_after_denying_an_ambiguous_date_shows_the_details(ask, language
     swapped = {"date_of_birth": "1985-05-03", "date_alternative": None, "date_confirmed": True}
 
     outcome = ask(
-        "details_confirmed", language, text="/deny", intent="deny", slots=NEW_APPLICANT,
+        "details_confirmed",
+        language,
+        text="/deny",
+        intent="deny",
+        slots=NEW_APPLICANT,
         requested_slot="date_confirmed",
         slot_events={"date_confirmed": False, **swapped, "requested_slot": "details_confirmed"},
     )
@@ -203,14 +211,27 @@ def test_return_location_lists_the_offices_of_a_city_with_several(ask, language)
 
     assert outcome.texts == [
         "\n".join(
-            [t("location.several", language, courier="DHL Express", city="La Paz"), t("location.samples", language)]
+            [
+                t("location.several", language, courier="DHL Express", city="La Paz"),
+                t("location.samples", language),
+            ]
         )
     ]
     assert outcome.buttons() == [
-        (t("location.office", language, name="DHL Sopocachi", address="Av. 20 de Octubre 100", city="La Paz"),
-         "LPZ-01"),
-        (t("location.office", language, name="DHL Miraflores", address="Av. Busch 200", city="La Paz"),
-         "LPZ-02"),
+        (
+            t(
+                "location.office",
+                language,
+                name="DHL Sopocachi",
+                address="Av. 20 de Octubre 100",
+                city="La Paz",
+            ),
+            "LPZ-01",
+        ),
+        (
+            t("location.office", language, name="DHL Miraflores", address="Av. Busch 200", city="La Paz"),
+            "LPZ-02",
+        ),
     ]
 
 
@@ -223,7 +244,10 @@ def test_location_confirmation_names_the_office(ask, language):
     office = t("location.office", language, name="DHL Potosí", address="Calle Bolívar 300", city="Potosí")
     assert outcome.texts == [t("location.confirm", language, office=office)]
     assert "DHL Potosí, Calle Bolívar 300 (Potosí)" in outcome.texts[0]
-    assert outcome.buttons() == [(t("location.yes", language), "/affirm"), (t("location.no", language), "/deny")]
+    assert outcome.buttons() == [
+        (t("location.yes", language), "/affirm"),
+        (t("location.no", language), "/deny"),
+    ]
 
 
 # --- after three rejected answers ----------------------------------------------------

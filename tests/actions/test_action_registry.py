@@ -18,7 +18,12 @@ def domain_actions(domain) -> dict[str, dict]:
     """Each action of domain.yml with its settings ({} for a bare name)."""
     return {
         **{action: {} for action in domain["actions"] if isinstance(action, str)},
-        **{name: config for action in domain["actions"] if isinstance(action, dict) for name, config in action.items()},
+        **{
+            name: config
+            for action in domain["actions"]
+            if isinstance(action, dict)
+            for name, config in action.items()
+        },
     }
 
 
@@ -50,7 +55,10 @@ def test_no_answered_question_is_taken_as_a_typed_answer(domain):
     # Otherwise "I don't know my passport number" would be validated as the number.
     questions = set(ANSWERS) | {"ask_contact"}
     text_mappings = [
-        mapping for slot in domain["slots"].values() for mapping in slot["mappings"] if mapping["type"] == "from_text"
+        mapping
+        for slot in domain["slots"].values()
+        for mapping in slot["mappings"]
+        if mapping["type"] == "from_text"
     ]
 
     assert text_mappings

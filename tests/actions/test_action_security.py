@@ -10,12 +10,17 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 
 from bot.actions.applicant import ASK_ACTIONS, ActionSaveRegistration, ValidateApplicantForm
 from bot.actions.location import ActionIssueConfirmation, ValidateLocationForm
-from bot.i18n import t
-from bot.registry import Applicant, RegistryUnavailable
+from bot.core.i18n import t
+from bot.core.registry import Applicant, RegistryUnavailable
 
 FORM = "applicant_form"
 APPLICANT = Applicant(passport_number="A1234567", date_of_birth="1985-03-05", nationality="BOL")
-DETAILS = {"passport_number": "A1234567", "date_of_birth": "1985-03-05", "date_confirmed": True, "nationality": "BOL"}
+DETAILS = {
+    "passport_number": "A1234567",
+    "date_of_birth": "1985-03-05",
+    "date_confirmed": True,
+    "nationality": "BOL",
+}
 OFFICE_CHOSEN = {"return_city": "Potosí", "return_location": "PTS-01", "location_confirmed": True}
 WRONG_DATES = ["1 January 1980", "2 February 1981", "3 March 1982", "4 April 1983", "6 March 1985"]
 [ASK_SUMMARY] = [action for action in ASK_ACTIONS if action.action_name == "action_ask_details_confirmed"]
@@ -54,8 +59,13 @@ def form_turn(make_tracker, run):
 
     def turn(requested_slot, candidates, slots, text="answer", sender=None, language="en"):
         tracker = make_tracker(
-            text=text, intent="inform", slots={"language": language, **slots}, form=FORM,
-            requested_slot=requested_slot, slot_events=candidates, sender=sender,
+            text=text,
+            intent="inform",
+            slots={"language": language, **slots},
+            form=FORM,
+            requested_slot=requested_slot,
+            slot_events=candidates,
+            sender=sender,
         )
         return run(ValidateApplicantForm(), tracker)
 
@@ -91,14 +101,22 @@ def limited_text(consular_contact, language="en"):
 
 @pytest.mark.parametrize(
     "forged",
-    ["{id}", "{id}.{other}", "{id}.0000000000000000000000000000000000000000000000000000000000000000", "{id}.", " {id}"],
+    [
+        "{id}",
+        "{id}.{other}",
+        "{id}.0000000000000000000000000000000000000000000000000000000000000000",
+        "{id}.",
+        " {id}",
+    ],
     ids=["bare id", "another conversation's value", "made-up signature", "empty signature", "padded"],
 )
 def test_no_confirmation_for_an_unproven_registration_id(
     issue, isolated_services, registration, proof_for, forged
 ):
     victim = isolated_services.registry.issue_confirmation(registration.id, "LPZ-01", "es")
-    other = proof_for(registration.id, "the-victims-conversation").split(".")[1] if "{other}" in forged else ""
+    other = (
+        proof_for(registration.id, "the-victims-conversation").split(".")[1] if "{other}" in forged else ""
+    )
     value = forged.format(id=registration.id, other=other)
 
     outcome = issue(registration_id=value, has_confirmation=True, **OFFICE_CHOSEN)
@@ -138,7 +156,9 @@ def test_the_proof_from_a_lookup_issues_the_confirmation(issue, isolated_service
 def test_the_lookup_proves_the_registration_to_this_conversation_only(
     form_turn, isolated_services, registration
 ):
-    outcome = form_turn("nationality", {"nationality": "Bolivia"}, {"registered": True, **DETAILS, "nationality": None})
+    outcome = form_turn(
+        "nationality", {"nationality": "Bolivia"}, {"registered": True, **DETAILS, "nationality": None}
+    )
 
     value = outcome.slots["registration_id"]
     assert isolated_services.proof.verify(value, "test-sender") == registration.id
@@ -147,7 +167,12 @@ def test_the_lookup_proves_the_registration_to_this_conversation_only(
 
 def test_save_ignores_an_unproven_registration_id(save, isolated_services, registration, proof_for):
     # Someone else's id in the slot: their registration is neither reused nor shown.
-    mine = {"passport_number": "B7654321", "date_of_birth": "1990-12-25", "date_confirmed": True, "nationality": "PER"}
+    mine = {
+        "passport_number": "B7654321",
+        "date_of_birth": "1990-12-25",
+        "date_confirmed": True,
+        "nationality": "PER",
+    }
 
     outcome = save(registered=True, registration_id=str(registration.id), **mine)
 
@@ -169,7 +194,9 @@ def test_save_ignores_an_unproven_registration_id(save, isolated_services, regis
         ("passport_number", "a1234567", None),
     ],
 )
-def test_save_validates_the_fields_again_and_asks_for_a_bad_one(save, isolated_services, calls, field, value, error):
+def test_save_validates_the_fields_again_and_asks_for_a_bad_one(
+    save, isolated_services, calls, field, value, error
+):
     registered = calls("register")
 
     outcome = save(registered=False, **{**DETAILS, "details_confirmed": True, field: value})
@@ -211,9 +238,17 @@ def test_a_passport_typed_while_the_date_is_asked_is_no_server_error(form_turn, 
     # asked, and the person writes the passport instead.
     found = calls("find")
     message = "wait, the passport is B7654321"
-    slots = {"registered": True, **DETAILS, "date_of_birth": None, "date_confirmed": None, "lookup_failed": True}
+    slots = {
+        "registered": True,
+        **DETAILS,
+        "date_of_birth": None,
+        "date_confirmed": None,
+        "lookup_failed": True,
+    }
 
-    outcome = form_turn("date_of_birth", {"passport_number": "B7654321", "date_of_birth": message}, slots, text=message)
+    outcome = form_turn(
+        "date_of_birth", {"passport_number": "B7654321", "date_of_birth": message}, slots, text=message
+    )
 
     assert found == []
     assert outcome.texts == [t("errors.date_unreadable", "en")]
@@ -249,7 +284,13 @@ def test_a_value_that_never_passed_its_validator_is_asked_again_not_looked_up(
 
 def test_a_date_whose_reading_is_open_is_not_looked_up(form_turn, calls, registration):
     found = calls("find")
-    slots = {"registered": True, **DETAILS, "date_alternative": "1985-05-03", "date_confirmed": None, "nationality": None}
+    slots = {
+        "registered": True,
+        **DETAILS,
+        "date_alternative": "1985-05-03",
+        "date_confirmed": None,
+        "nationality": None,
+    }
 
     outcome = form_turn("nationality", {"nationality": "Bolivia"}, slots)
 
@@ -265,14 +306,22 @@ def guess_date(form_turn):
     """The registered path after "change date of birth": one more date of birth."""
 
     def guess(date, passport="A1234567", sender=None):
-        slots = {"registered": True, **DETAILS, "passport_number": passport, "date_of_birth": None,
-                 "date_confirmed": None, "lookup_failed": True}
+        slots = {
+            "registered": True,
+            **DETAILS,
+            "passport_number": passport,
+            "date_of_birth": None,
+            "date_confirmed": None,
+            "lookup_failed": True,
+        }
         return form_turn("date_of_birth", {"date_of_birth": date}, slots, sender=sender)
 
     return guess
 
 
-def test_guessing_the_date_of_birth_is_stopped_before_the_registry(guess_date, calls, registration, consular_contact):
+def test_guessing_the_date_of_birth_is_stopped_before_the_registry(
+    guess_date, calls, registration, consular_contact
+):
     found = calls("find")
     for date in WRONG_DATES:
         assert guess_date(date).slots["lookup_failed"] is True
@@ -293,8 +342,14 @@ def test_the_limit_gives_the_same_reply_for_a_registered_and_an_unknown_passport
     outcomes = {}
     for passport in ("A1234567", "C7777777"):
         sender = f"conversation-{passport}"
-        slots = {"registered": True, **DETAILS, "passport_number": passport, "date_of_birth": None,
-                 "date_confirmed": None, "lookup_failed": True}
+        slots = {
+            "registered": True,
+            **DETAILS,
+            "passport_number": passport,
+            "date_of_birth": None,
+            "date_confirmed": None,
+            "lookup_failed": True,
+        }
         replies = [
             form_turn("date_of_birth", {"date_of_birth": date}, slots, sender=sender, language=language)
             for date in [*WRONG_DATES, "5 March 1985"]
@@ -306,13 +361,17 @@ def test_the_limit_gives_the_same_reply_for_a_registered_and_an_unknown_passport
     assert outcomes["A1234567"][-1][0] == [limited_text(consular_contact, language)]
 
 
-def test_a_passport_registered_just_now_gets_as_many_lookups_as_an_unknown_one(save, guess_date, consular_contact):
+def test_a_passport_registered_just_now_gets_as_many_lookups_as_an_unknown_one(
+    save, guess_date, consular_contact
+):
     # Otherwise the count of lookups before the refusal would show the registration.
     assert save(sender="registering", registered=False, **DETAILS).texts == [t("registration.created", "en")]
     outcomes = {}
     for passport in ("A1234567", "C7777777"):
-        replies = [guess_date(date, passport=passport, sender=f"guessing-{passport}")
-                   for date in [*WRONG_DATES, "7 March 1985"]]
+        replies = [
+            guess_date(date, passport=passport, sender=f"guessing-{passport}")
+            for date in [*WRONG_DATES, "7 March 1985"]
+        ]
         outcomes[passport] = [(reply.texts, reply.events) for reply in replies]
 
     assert outcomes["A1234567"] == outcomes["C7777777"]
@@ -378,7 +437,9 @@ def test_registering_as_new_cannot_be_used_to_guess_either(save, calls, registra
 # --- 4. database trouble: an apology, and the same answer completes the turn --------------
 
 
-def test_a_lookup_during_database_trouble_asks_the_same_question_again(form_turn, calls, registration, proof_for):
+def test_a_lookup_during_database_trouble_asks_the_same_question_again(
+    form_turn, calls, registration, proof_for
+):
     found = calls("find", failures=1)
     slots = {"registered": True, **DETAILS, "nationality": None}
 
@@ -400,13 +461,20 @@ def test_a_database_error_is_no_failed_lookup(form_turn, calls, registration):
     slots = {"registered": True, **DETAILS, "nationality": None}
 
     for _ in range(10):
-        assert form_turn("nationality", {"nationality": "Bolivia"}, slots).texts == [t("system.registry_unavailable", "en")]
+        assert form_turn("nationality", {"nationality": "Bolivia"}, slots).texts == [
+            t("system.registry_unavailable", "en")
+        ]
 
 
 def test_a_confirmed_date_during_database_trouble_is_asked_again(form_turn, calls, registration, proof_for):
     calls("find", failures=1)
-    slots = {"registered": True, **DETAILS, "date_of_birth": "1985-05-03", "date_alternative": "1985-03-05",
-             "date_confirmed": None}
+    slots = {
+        "registered": True,
+        **DETAILS,
+        "date_of_birth": "1985-05-03",
+        "date_alternative": "1985-03-05",
+        "date_confirmed": None,
+    }
 
     # "No, 5 March": the other reading, which is the registered one.
     first = form_turn("date_confirmed", {"date_confirmed": False}, slots, text="no")
@@ -414,13 +482,17 @@ def test_a_confirmed_date_during_database_trouble_is_asked_again(form_turn, call
 
     assert first.texts == [t("system.registry_unavailable", "en")]
     assert {name: first.slots[name] for name in ("date_of_birth", "date_alternative", "date_confirmed")} == {
-        "date_of_birth": "1985-05-03", "date_alternative": "1985-03-05", "date_confirmed": None,
+        "date_of_birth": "1985-05-03",
+        "date_alternative": "1985-03-05",
+        "date_confirmed": None,
     }
     assert first.events[-1] == SlotSet("requested_slot", "date_confirmed")
     assert second.slots["registration_id"] == proof_for(registration.id)
 
 
-def test_saving_during_database_trouble_asks_the_summary_again(save, calls, make_tracker, run, isolated_services, proof_for):
+def test_saving_during_database_trouble_asks_the_summary_again(
+    save, calls, make_tracker, run, isolated_services, proof_for
+):
     calls("register", failures=1)
     slots = {"registered": False, **DETAILS, "details_confirmed": True}
 
@@ -428,14 +500,21 @@ def test_saving_during_database_trouble_asks_the_summary_again(save, calls, make
 
     assert first.texts == [t("system.registry_unavailable", "en")]
     assert isolated_services.registry.find(APPLICANT) is None
-    assert first.slots == {"registered": False, "lookup_failed": False, "details_confirmed": None,
-                           "registration_id": None, "requested_slot": None}
+    assert first.slots == {
+        "registered": False,
+        "lookup_failed": False,
+        "details_confirmed": None,
+        "registration_id": None,
+        "requested_slot": None,
+    }
     assert first.events[-1] == ActiveLoop(FORM)
     # Rasa runs the form, now active again: it asks the summary, once.
     after = {"language": "en", **slots, **first.slots}
     form = run(ValidateApplicantForm(), make_tracker(slots=after, form=FORM, slot_events={}))
     assert form.events == [SlotSet("requested_slot", "details_confirmed")]
-    asked = run(ASK_SUMMARY(), make_tracker(text="yes", intent="affirm", slots=after, form=FORM, slot_events={}))
+    asked = run(
+        ASK_SUMMARY(), make_tracker(text="yes", intent="affirm", slots=after, form=FORM, slot_events={})
+    )
     assert asked.texts[0].startswith(t("summary.intro", "en"))
 
     # "Yes" again.
@@ -446,7 +525,9 @@ def test_saving_during_database_trouble_asks_the_summary_again(save, calls, make
     assert second.slots == {"registration_id": proof_for(saved.id), "has_confirmation": False}
 
 
-def test_a_registered_person_s_save_during_database_trouble_keeps_the_proof(save, calls, registration, proof_for):
+def test_a_registered_person_s_save_during_database_trouble_keeps_the_proof(
+    save, calls, registration, proof_for
+):
     calls("confirmation_for", failures=1)
     slots = {"registered": True, **DETAILS, "registration_id": proof_for(registration.id)}
 
@@ -466,8 +547,14 @@ def test_issuing_during_database_trouble_asks_the_office_again(
     issue, calls, make_tracker, run, isolated_services, registration, proof_for, method
 ):
     calls(method, failures=1)
-    slots = {"registered": False, **DETAILS, "details_confirmed": True, "registration_id": proof_for(registration.id),
-             "has_confirmation": False, **OFFICE_CHOSEN}
+    slots = {
+        "registered": False,
+        **DETAILS,
+        "details_confirmed": True,
+        "registration_id": proof_for(registration.id),
+        "has_confirmation": False,
+        **OFFICE_CHOSEN,
+    }
 
     first = issue(**slots)
 
@@ -493,7 +580,12 @@ def test_showing_an_existing_confirmation_during_database_trouble_asks_the_summa
     existing = isolated_services.registry.issue_confirmation(registration.id, "LPZ-01", "en")
     calls("confirmation_for", failures=1)
     # Straight after action_save_registration found it (has_confirmation: true).
-    slots = {"registered": True, **DETAILS, "registration_id": proof_for(registration.id), "has_confirmation": True}
+    slots = {
+        "registered": True,
+        **DETAILS,
+        "registration_id": proof_for(registration.id),
+        "has_confirmation": True,
+    }
 
     first = issue(**slots)
     second = issue(**{**slots, **first.slots, "details_confirmed": True})

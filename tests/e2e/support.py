@@ -13,13 +13,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.i18n import t
+from bot.core.i18n import t
 from bot.launcher import Stack
 
 AUTH_TOKEN = "e2e-" + uuid.uuid4().hex
 
 
-def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict]:
+def http(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, bytes, dict]:
     """(status, body, headers) of one request; error statuses are returned, not raised."""
     data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
@@ -81,7 +83,6 @@ class Chat:
         ]
 
 
-
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/confirmation/[A-Za-z0-9_-]+)")
 NUMBER = re.compile(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b")
 
@@ -110,7 +111,9 @@ def start_as_new(chat: Chat, language: str) -> None:
     expect(chat, "passport.ask", language)
 
 
-def register_new(chat: Chat, passport: str, date: str, nationality: str, city: str, language: str) -> tuple[str, str]:
+def register_new(
+    chat: Chat, passport: str, date: str, nationality: str, city: str, language: str
+) -> tuple[str, str]:
     """A new applicant from the greeting to the confirmation; returns (number, link).
 
     `date` must be unambiguous (no day/month confirmation question)."""

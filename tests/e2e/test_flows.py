@@ -6,7 +6,7 @@ import io
 
 import pypdf
 
-from bot.i18n import t
+from bot.core.i18n import t
 from tests.e2e.support import Chat, confirmation_from, expect, http, new_passport, register_new, start_as_new
 
 
@@ -17,7 +17,13 @@ def fetch(url: str) -> tuple[int, bytes, dict]:
 def test_new_applicant_in_spanish_to_the_printed_page(chat: Chat) -> None:
     passport = new_passport()
     chat.say("hola, necesito enviar mis documentos")
-    expect(chat, "greeting.intro", "es", embassy="Embajada de los Estados Unidos en La Paz, Bolivia", courier="DHL")
+    expect(
+        chat,
+        "greeting.intro",
+        "es",
+        embassy="Embajada de los Estados Unidos en La Paz, Bolivia",
+        courier="DHL",
+    )
     expect(chat, "registered.notice", "es")
     chat.say("no, es mi primera vez")
     expect(chat, "passport.ask", "es")
@@ -35,8 +41,14 @@ def test_new_applicant_in_spanish_to_the_printed_page(chat: Chat) -> None:
     chat.say("potosi")
     assert "Potosí" in chat.text
     chat.say("sí")
-    expect(chat, "confirmation.issued", "es", number=confirmation_from(chat)[0],
-           link=confirmation_from(chat)[1], courier="DHL")
+    expect(
+        chat,
+        "confirmation.issued",
+        "es",
+        number=confirmation_from(chat)[0],
+        link=confirmation_from(chat)[1],
+        courier="DHL",
+    )
 
     assert chat.slot_history("passport_number")[-2:] == [passport, None]
     assert "1985-03-05" in chat.slot_history("date_of_birth")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.i18n import t
+from bot.core.i18n import t
 from tests.e2e.support import AUTH_TOKEN, Chat, expect, http, new_passport, start_as_new
 
 NOISE = {
@@ -21,7 +21,9 @@ NOISE = {
 
 
 @pytest.mark.parametrize(("noise", "reason"), NOISE.values(), ids=NOISE.keys())
-def test_noise_at_the_passport_prompt_gets_a_reason_and_the_question_again(stack, noise: str, reason: str) -> None:
+def test_noise_at_the_passport_prompt_gets_a_reason_and_the_question_again(
+    stack, noise: str, reason: str
+) -> None:
     chat = Chat(stack, language="en")
     start_as_new(chat, "en")
     chat.say(noise)
@@ -74,8 +76,15 @@ def test_markup_is_never_echoed_as_markup(stack) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[1, 2]", b"{}", b'{"sender": ""}', b'{"sender": "a", "message": 5}',
-     b'{"sender": "a", "message": "hi", "metadata": "es"}', b'{"sender": ' + b'"a' * 100 + b'"}'],
+    [
+        b"not json",
+        b"[1, 2]",
+        b"{}",
+        b'{"sender": ""}',
+        b'{"sender": "a", "message": 5}',
+        b'{"sender": "a", "message": "hi", "metadata": "es"}',
+        b'{"sender": ' + b'"a' * 100 + b'"}',
+    ],
 )
 def test_broken_webhook_bodies_get_400(stack, body: bytes) -> None:
     status, raw, _ = http("POST", f"http://127.0.0.1:{stack.settings.rasa_port}/webhooks/rest/webhook", body)
@@ -118,7 +127,9 @@ def test_no_personal_data_reaches_the_logs(stack) -> None:
     for answer in ("no", passport, date, "boliviana"):
         chat.say(answer)
     expect(chat, "summary.passport", "es", value=passport)
-    logs = "".join(path.read_text(errors="replace") for path in (stack.settings.data_dir / "logs").glob("*.log"))
+    logs = "".join(
+        path.read_text(errors="replace") for path in (stack.settings.data_dir / "logs").glob("*.log")
+    )
     assert logs, "the processes wrote no log at all"
     for secret in (passport, "1966-08-17", date):
         assert secret not in logs

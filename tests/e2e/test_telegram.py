@@ -14,7 +14,7 @@ import pytest
 
 from bot.channels.common import conversation_id
 from bot.channels.telegram import SECRET_HEADER
-from bot.i18n import t
+from bot.core.i18n import t
 from bot.launcher import Stack
 from tests.e2e.support import AUTH_TOKEN, LINK, NUMBER, http, new_passport
 from tests.fakes import telegram as fake
@@ -46,7 +46,8 @@ class TelegramChat:
         pressed = isinstance(update, dict) and "callback_query" in update
         mine = {self.chat_id} | ({update["callback_query"]["id"]} if pressed else set())
         self.calls = [
-            call for call in self.api.requests[before:]
+            call
+            for call in self.api.requests[before:]
             if call.body.get("chat_id") in mine or call.body.get("callback_query_id") in mine
         ]
         self.sent = [call.body for call in self.calls if fake.method_of(call) == "sendMessage"]
@@ -64,9 +65,14 @@ class TelegramChat:
     def keyboard_message(self) -> dict[str, Any]:
         """The latest message with a keyboard, as Telegram includes it in a callback_query."""
         body = next(body for body in reversed(self.sent) if "reply_markup" in body)
-        return {"message_id": random.randint(1, 10**6), "from": fake.BOT_USER,
-                "chat": fake.private_chat(self.chat_id), "date": int(time.time()), "text": body["text"],
-                "reply_markup": body["reply_markup"]}
+        return {
+            "message_id": random.randint(1, 10**6),
+            "from": fake.BOT_USER,
+            "chat": fake.private_chat(self.chat_id),
+            "date": int(time.time()),
+            "text": body["text"],
+            "reply_markup": body["reply_markup"],
+        }
 
     def press(self, title: str, message: dict[str, Any] | None = None) -> str:
         """Presses the button titled `title` on `message` (default: the latest keyboard)."""
@@ -111,8 +117,11 @@ def test_a_whole_conversation_with_buttons_to_the_confirmation_link(
     keyboard = chat.keyboard_message()
     assert t("passport.ask", language) in chat.press(t("registered.no", language), keyboard)
     shown = next(call.body for call in chat.calls if fake.method_of(call) == "editMessageText")
-    assert shown == {"chat_id": chat.chat_id, "message_id": keyboard["message_id"],
-                     "text": f"{keyboard['text']}\n\n» {t('registered.no', language)}"}
+    assert shown == {
+        "chat_id": chat.chat_id,
+        "message_id": keyboard["message_id"],
+        "text": f"{keyboard['text']}\n\n» {t('registered.no', language)}",
+    }
     passport = new_passport()
     assert t("dob.ask", language) in chat.say(passport)
     assert t("nationality.ask", language) in chat.say(answers["date"])
@@ -122,7 +131,9 @@ def test_a_whole_conversation_with_buttons_to_the_confirmation_link(
     reply = chat.press(t("location.yes", language))
     link, number = LINK.search(reply), NUMBER.search(reply)
     assert link and number, reply
-    assert t("confirmation.issued", language, number=number.group(1), link=link.group(1), courier="DHL") in reply
+    assert (
+        t("confirmation.issued", language, number=number.group(1), link=link.group(1), courier="DHL") in reply
+    )
     page_status, page, _ = http("GET", link.group(1))
     assert page_status == 200 and f'lang="{language}"' in page.decode()
     assert chat.tracker(chat.sender_id)["slots"]["language"] == language
@@ -138,26 +149,35 @@ def test_the_conversation_id_is_a_keyed_hash_not_the_chat_id(telegram: TelegramC
 
 @pytest.mark.parametrize(
     ("secret", "body", "status"),
-    [(None, lambda chat: fake.text_update(chat, "hello"), 403),
-     ("wrong-secret", lambda chat: fake.text_update(chat, "hello"), 403),
-     (fake.SECRET, lambda chat: b'{"update_id": 1, "message": {', 400),
-     (fake.SECRET, lambda chat: {"message": {"chat": fake.private_chat(chat), "text": "hello"}}, 400)],
+    [
+        (None, lambda chat: fake.text_update(chat, "hello"), 403),
+        ("wrong-secret", lambda chat: fake.text_update(chat, "hello"), 403),
+        (fake.SECRET, lambda chat: b'{"update_id": 1, "message": {', 400),
+        (fake.SECRET, lambda chat: {"message": {"chat": fake.private_chat(chat), "text": "hello"}}, 400),
+    ],
     ids=["no secret", "wrong secret", "broken JSON", "not an Update"],
 )
-def test_refused_requests_send_nothing(telegram: TelegramChat, secret: str | None, body: Any, status: int) -> None:
+def test_refused_requests_send_nothing(
+    telegram: TelegramChat, secret: str | None, body: Any, status: int
+) -> None:
     assert telegram.post(body(telegram.chat_id), secret) == status
     assert telegram.calls == []
     assert [e for e in telegram.tracker(telegram.sender_id)["events"] if e["event"] == "user"] == []
 
 
-def test_buttons_of_earlier_questions_get_a_polite_reply(stack: Stack, fake_telegram: RecordingServer) -> None:
+def test_buttons_of_earlier_questions_get_a_polite_reply(
+    stack: Stack, fake_telegram: RecordingServer
+) -> None:
     chat = TelegramChat(stack, fake_telegram, "es")
     chat.say("/start")
     registered = chat.keyboard_message()
     chat.press(t("registered.no", "es"), registered)
     assert chat.press(t("registered.yes", "es"), registered) == t("telegram.stale_button", "es")
     assert [fake.method_of(call) for call in chat.calls] == [
-        "answerCallbackQuery", "editMessageReplyMarkup", "sendMessage"]
+        "answerCallbackQuery",
+        "editMessageReplyMarkup",
+        "sendMessage",
+    ]
     first, second = new_passport(), new_passport()
     for answer in (first, "5 de marzo de 1985", "boliviana"):
         chat.say(answer)
@@ -182,7 +202,9 @@ def test_a_sticker_or_photo_gets_a_polite_reply(
 
 
 @pytest.mark.parametrize(
-    "update", [fake.edited_message_update, fake.my_chat_member_update], ids=["edited_message", "my_chat_member"]
+    "update",
+    [fake.edited_message_update, fake.my_chat_member_update],
+    ids=["edited_message", "my_chat_member"],
 )
 def test_updates_we_do_not_handle_are_acknowledged_and_ignored(telegram: TelegramChat, update: Any) -> None:
     arguments = (telegram.chat_id, "hello") if update is fake.edited_message_update else (telegram.chat_id,)
@@ -191,7 +213,9 @@ def test_updates_we_do_not_handle_are_acknowledged_and_ignored(telegram: Telegra
     assert [e for e in telegram.tracker(telegram.sender_id)["events"] if e["event"] == "user"] == []
 
 
-def test_a_bot_api_failing_twice_still_delivers(telegram: TelegramChat, fake_telegram: RecordingServer) -> None:
+def test_a_bot_api_failing_twice_still_delivers(
+    telegram: TelegramChat, fake_telegram: RecordingServer
+) -> None:
     fake_telegram.fail_next(500, 500)
     telegram.say("hello")
     attempts = [call.body["text"] for call in telegram.calls]
@@ -199,7 +223,9 @@ def test_a_bot_api_failing_twice_still_delivers(telegram: TelegramChat, fake_tel
     assert t("registered.ask", "en") in telegram.text
 
 
-def test_a_bot_api_always_failing_breaks_nothing(telegram: TelegramChat, fake_telegram: RecordingServer) -> None:
+def test_a_bot_api_always_failing_breaks_nothing(
+    telegram: TelegramChat, fake_telegram: RecordingServer
+) -> None:
     fake_telegram.fail_next(*[500] * 60)
     try:
         assert telegram.post(fake.text_update(telegram.chat_id, "hello")) == 200
@@ -217,7 +243,9 @@ def test_no_chat_text_reaches_the_logs(stack: Stack, fake_telegram: RecordingSer
     chat.press(t("registered.no", "es"))
     chat.say(passport)
     chat.say("17 de agosto de 1966")
-    logs = "".join(path.read_text(errors="replace") for path in (stack.settings.data_dir / "logs").glob("*.log"))
+    logs = "".join(
+        path.read_text(errors="replace") for path in (stack.settings.data_dir / "logs").glob("*.log")
+    )
     assert logs, "the processes wrote no log at all"
     for secret in (passport, marker, "1966-08-17", str(chat.chat_id), fake.TOKEN):
         assert secret not in logs

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import t
-from bot.profile import load_profile
+from bot.core.i18n import t
+from bot.core.profile import load_profile
 from tests.e2e.support import Chat, expect, new_passport, start_as_new
 
 
@@ -27,7 +27,9 @@ def test_out_of_scope_in_the_middle_of_the_form_and_back(stack, language: str, m
     ("language", "message"),
     [("en", "I don't know my passport number"), ("es", "no se cual es mi numero de pasaporte")],
 )
-def test_not_knowing_the_passport_number_is_explained_without_a_loop(stack, language: str, message: str) -> None:
+def test_not_knowing_the_passport_number_is_explained_without_a_loop(
+    stack, language: str, message: str
+) -> None:
     chat = Chat(stack, language=language)
     start_as_new(chat, language)
     chat.say(message)
@@ -81,11 +83,23 @@ def test_a_single_word_in_the_other_language_does_not_switch(stack) -> None:
 @pytest.mark.parametrize(
     ("language", "message", "date", "country"),
     [
-        ("es", "hola, mi pasaporte es {passport}, naci el 3 de mayo del 88, soy boliviana", "3 de mayo de 1988", "Bolivia"),
-        ("en", "hi, my passport number is {passport}, I was born on March 5, 1985 and I'm Peruvian", "5 March 1985", "Peru"),
+        (
+            "es",
+            "hola, mi pasaporte es {passport}, naci el 3 de mayo del 88, soy boliviana",
+            "3 de mayo de 1988",
+            "Bolivia",
+        ),
+        (
+            "en",
+            "hi, my passport number is {passport}, I was born on March 5, 1985 and I'm Peruvian",
+            "5 March 1985",
+            "Peru",
+        ),
     ],
 )
-def test_all_three_fields_in_the_first_message(stack, language: str, message: str, date: str, country: str) -> None:
+def test_all_three_fields_in_the_first_message(
+    stack, language: str, message: str, date: str, country: str
+) -> None:
     passport = new_passport()
     chat = Chat(stack, language=language)
     chat.say(message.format(passport=passport))
@@ -114,11 +128,15 @@ def test_a_correction_after_the_summary_updates_the_field(stack, language: str) 
     for answer in (first, "1985-03-25", "Bolivia"):
         chat.say(answer)
     expect(chat, "summary.passport", language, value=first)
-    correction = {"en": f"sorry, my passport is actually {second}", "es": f"me equivoqué, es {second}"}[language]
+    correction = {"en": f"sorry, my passport is actually {second}", "es": f"me equivoqué, es {second}"}[
+        language
+    ]
     chat.say(correction)
     expect(chat, "summary.passport", language, value=second)
     chat.say({"en": "no, I was born on 24 March 1985", "es": "no, nací el 24 de marzo de 1985"}[language])
-    expect(chat, "summary.dob", language, value={"en": "24 March 1985", "es": "24 de marzo de 1985"}[language])
+    expect(
+        chat, "summary.dob", language, value={"en": "24 March 1985", "es": "24 de marzo de 1985"}[language]
+    )
     expect(chat, "summary.passport", language, value=second)
     chat.say({"en": "oops, no, I was born on the 4th", "es": "perdón, nací el 4"}[language])
     expect(chat, "summary.dob", language, value={"en": "4 March 1985", "es": "4 de marzo de 1985"}[language])

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import unused_port
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.settings import PROJECT_ROOT
 from bot.launcher import Stack, stack_environment
-from bot.settings import PROJECT_ROOT
 from tests.e2e.support import http, new_passport
 
 SCRIPT = PROJECT_ROOT / "tests" / "browser" / "chat.mjs"
@@ -52,7 +52,11 @@ def run_browser(url: str, plan: dict[str, Any]) -> dict[str, Any]:
         pytest.fail("node is missing: the browser tests need Node.js")
     completed = subprocess.run(
         [node, str(SCRIPT), url, json.dumps(plan)],
-        capture_output=True, text=True, timeout=150, cwd=PROJECT_ROOT, check=False,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        cwd=PROJECT_ROOT,
+        check=False,
     )
     assert completed.stdout, completed.stderr
     report = json.loads(completed.stdout)
@@ -99,11 +103,15 @@ def test_a_whole_registration_on_the_chat_page(stack: Stack, language: str, keyb
     assert {(message["ownLang"], message["lang"]) for message in bot_messages} == {(language, language)}
     assert [message["text"] for message in report["transcript"] if message["role"] == "you"][2] == passport
     assert report["storage"] == {"local": [], "session": ["chat.conversation"]}
-    logs = "".join(path.read_text(errors="replace") for path in (stack.settings.data_dir / "logs").glob("*.log"))
+    logs = "".join(
+        path.read_text(errors="replace") for path in (stack.settings.data_dir / "logs").glob("*.log")
+    )
     assert passport not in logs
 
     if keyboard:
-        assert report["focusOutlines"] and {item["outline"] for item in report["focusOutlines"]} == {"3px solid"}
+        assert report["focusOutlines"] and {item["outline"] for item in report["focusOutlines"]} == {
+            "3px solid"
+        }
     else:
         (reload,) = report["reloads"]
         assert reload["after"] == reload["before"] and len(reload["before"]) >= 6
@@ -111,9 +119,11 @@ def test_a_whole_registration_on_the_chat_page(stack: Stack, language: str, keyb
         assert report["axe"]["violations"] == [], json.dumps(report["axe"], indent=1)
         AXE_RESULTS.mkdir(parents=True, exist_ok=True)
         (AXE_RESULTS / f"axe-{language}.json").write_text(json.dumps(report["axe"], indent=1))
-        print(f"\naxe-core {report['axe']['version']} ({language}): {len(report['axe']['violations'])} "
-              f"violations, {report['axe']['passes']} rules passed, incomplete: "
-              f"{[item['id'] for item in report['axe']['incomplete']]}")
+        print(
+            f"\naxe-core {report['axe']['version']} ({language}): {len(report['axe']['violations'])} "
+            f"violations, {report['axe']['passes']} rules passed, incomplete: "
+            f"{[item['id'] for item in report['axe']['incomplete']]}"
+        )
         for layout in report["layout"]:
             assert layout["problems"] == [], layout
             assert layout["scrollWidth"] <= layout["viewportWidth"], layout
@@ -163,7 +173,9 @@ def test_the_page_says_so_while_the_assistant_cannot_be_reached(tmp_path: Path) 
         )
     finally:
         lone_web_app.stop()
-    assert report["pageErrors"] and all("502" in error for error in report["pageErrors"]), report["pageErrors"]
+    assert report["pageErrors"] and all("502" in error for error in report["pageErrors"]), report[
+        "pageErrors"
+    ]
 
 
 def test_closed_chat_sockets_leave_no_error_in_the_rasa_log(stack: Stack) -> None:

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from bot.channels.whatsapp import twilio_signature
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.settings import DEFAULT_PROFILE
 from bot.launcher import Stack
-from bot.settings import DEFAULT_PROFILE
 from tests.e2e.support import confirmation_from, expect, http, new_passport
 from tests.e2e.whatsapp import (
     ACCOUNT_SID,
@@ -76,7 +76,9 @@ def test_a_request_without_twilios_signature_is_refused(person: WhatsAppChat, ho
 
 def test_a_tampered_form_is_refused(person: WhatsAppChat) -> None:
     fields = incoming_form(person.number, "hola")
-    signature = twilio_signature(TWILIO_AUTH_TOKEN, webhook_url(person.stack.settings.rasa_port), fields.items())
+    signature = twilio_signature(
+        TWILIO_AUTH_TOKEN, webhook_url(person.stack.settings.rasa_port), fields.items()
+    )
     status, _, _ = post_webhook(person.stack, {**fields, "Body": "adiós"}, signature=signature)
     assert status == 403
     assert person.received() == []
@@ -151,7 +153,14 @@ def test_a_whole_conversation_to_the_confirmation_link(
 
 @pytest.mark.parametrize(
     ("country_prefix", "language"),
-    [("+5917", "es"), ("+1809555", "es"), ("+1787555", "es"), ("+5411", "es"), ("+1416555", "en"), ("+4479", "en")],
+    [
+        ("+5917", "es"),
+        ("+1809555", "es"),
+        ("+1787555", "es"),
+        ("+5411", "es"),
+        ("+1416555", "en"),
+        ("+4479", "en"),
+    ],
     ids=["Bolivia", "Dominican Republic", "Puerto Rico", "Argentina", "Canada", "United Kingdom"],
 )
 def test_the_first_reply_is_in_the_language_of_the_calling_code(
@@ -175,13 +184,17 @@ def test_the_guess_from_the_calling_code_gives_way_to_the_persons_choice(person:
     assert person.tracker()["slots"]["language"] == "en"
 
 
-def test_without_a_guess_the_language_comes_from_the_message(stack: Stack, fake_twilio: RecordingServer) -> None:
+def test_without_a_guess_the_language_comes_from_the_message(
+    stack: Stack, fake_twilio: RecordingServer
+) -> None:
     chat = chat_from(stack, fake_twilio, "+4915")  # Germany: no guess
     chat.say("hola, necesito enviar mis documentos")
     expect(chat, "registered.ask", "es")
 
 
-def test_the_text_arrives_exactly_as_sent_and_the_number_stays_out_of_the_tracker(person: WhatsAppChat) -> None:
+def test_the_text_arrives_exactly_as_sent_and_the_number_stays_out_of_the_tracker(
+    person: WhatsAppChat,
+) -> None:
     text = "¡Hola! ¿Cómo está? Soy Ñusta Güemes 🙂"
     person.say(text)
     tracker = person.tracker()
@@ -195,7 +208,9 @@ def test_the_text_arrives_exactly_as_sent_and_the_number_stays_out_of_the_tracke
 def test_a_photo_or_a_location_gets_a_polite_reply(person: WhatsAppChat) -> None:
     person.say("hola")
     person.say(
-        None, NumMedia="1", MessageType="image",
+        None,
+        NumMedia="1",
+        MessageType="image",
         MediaContentType0="image/jpeg",
         MediaUrl0=f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM1/Media/ME1",
     )
@@ -283,7 +298,9 @@ def test_a_send_that_always_fails_does_not_stop_the_conversation(person: WhatsAp
     started = time.monotonic()
     person.send(incoming_form(person.number, "hola"))
     assert time.monotonic() - started < 10
-    assert len(person.last) == 3 and len(set(person.last)) == 1, "three attempts at the first message, then stop"
+    assert len(person.last) == 3 and len(set(person.last)) == 1, (
+        "three attempts at the first message, then stop"
+    )
     person.say("no")
     expect(person, "passport.ask", "es")
 
@@ -296,9 +313,15 @@ def test_a_repeated_message_sid_is_answered_once(person: WhatsAppChat) -> None:
 
 def test_a_delivery_status_callback_is_acknowledged_silently(person: WhatsAppChat) -> None:
     fields = {
-        "AccountSid": ACCOUNT_SID, "ApiVersion": "2010-04-01", "ChannelToAddress": person.number,
-        "From": SENDER, "To": person.address, "MessageSid": "SM" + "2" * 32, "MessageStatus": "delivered",
-        "SmsSid": "SM" + "2" * 32, "SmsStatus": "delivered",
+        "AccountSid": ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        "ChannelToAddress": person.number,
+        "From": SENDER,
+        "To": person.address,
+        "MessageSid": "SM" + "2" * 32,
+        "MessageStatus": "delivered",
+        "SmsSid": "SM" + "2" * 32,
+        "SmsStatus": "delivered",
     }
     assert person.send(fields) == []
 
@@ -318,7 +341,9 @@ def test_messages_sent_in_quick_succession_are_answered_in_order(person: WhatsAp
 
 def test_no_phone_number_reaches_the_logs(person: WhatsAppChat) -> None:
     person.say("hola")
-    logs = "".join(path.read_text(errors="replace") for path in (person.stack.settings.data_dir / "logs").glob("*.log"))
+    logs = "".join(
+        path.read_text(errors="replace") for path in (person.stack.settings.data_dir / "logs").glob("*.log")
+    )
     assert logs
     for number in NUMBERS:
         assert number.lstrip("+") not in logs

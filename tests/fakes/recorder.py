@@ -107,4 +107,6 @@ class RecordingServer:
             if len(found) >= count:
                 return found
             time.sleep(0.05)
-        raise AssertionError(f"expected {count} matching request(s) within {timeout_s}s, got {len(self.matching(predicate))}")
+        raise AssertionError(
+            f"expected {count} matching request(s) within {timeout_s}s, got {len(self.matching(predicate))}"
+        )

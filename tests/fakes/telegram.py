@@ -12,14 +12,19 @@ from tests.fakes.recorder import Recorded, RecordingServer
 
 TOKEN = "123456789:AAE-fake-token-for-tests_0123456789ab"
 SECRET = "fake-secret_0123456789"
-BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Courier assistant", "username": "courier_test_bot"}
+BOT_USER = {
+    "id": 123456789,
+    "is_bot": True,
+    "first_name": "Courier assistant",
+    "username": "courier_test_bot",
+}
 
 _message_ids = itertools.count(1000)
 _update_ids = itertools.count(500_000_000)
 
 
 def method_of(recorded: Recorded) -> str:
-    """"sendMessage" for a request to /bot<token>/sendMessage."""
+    """ "sendMessage" for a request to /bot<token>/sendMessage."""
     return recorded.path.rsplit("/", 1)[-1]
 
 
@@ -50,7 +55,12 @@ def fake_bot_api() -> RecordingServer:
 
 
 def user(chat_id: int, language_code: str | None) -> dict[str, Any]:
-    person: dict[str, Any] = {"id": chat_id, "is_bot": False, "first_name": "Ana", "username": f"ana{chat_id}"}
+    person: dict[str, Any] = {
+        "id": chat_id,
+        "is_bot": False,
+        "first_name": "Ana",
+        "username": f"ana{chat_id}",
+    }
     if language_code:
         person["language_code"] = language_code
     return person
@@ -96,26 +106,62 @@ def callback_update(
 
 STICKER = {
     "sticker": {
-        "width": 512, "height": 512, "emoji": "👍", "set_name": "HotCherry", "is_animated": True,
-        "is_video": False, "type": "regular",
-        "thumbnail": {"file_id": "AAMCAgADGQEAAb", "file_unique_id": "AQADxQ", "file_size": 5416, "width": 128,
-                      "height": 128},
-        "file_id": "CAACAgIAAxkBAAEBm3Nl", "file_unique_id": "AgADxQADVp29Cg", "file_size": 33568,
+        "width": 512,
+        "height": 512,
+        "emoji": "👍",
+        "set_name": "HotCherry",
+        "is_animated": True,
+        "is_video": False,
+        "type": "regular",
+        "thumbnail": {
+            "file_id": "AAMCAgADGQEAAb",
+            "file_unique_id": "AQADxQ",
+            "file_size": 5416,
+            "width": 128,
+            "height": 128,
+        },
+        "file_id": "CAACAgIAAxkBAAEBm3Nl",
+        "file_unique_id": "AgADxQADVp29Cg",
+        "file_size": 33568,
     }
 }
 PHOTO = {
     "photo": [
-        {"file_id": "AgACAgEAAxkBAAIBQ2VsmallX", "file_unique_id": "AQADsmall", "file_size": 1450, "width": 90,
-         "height": 67},
-        {"file_id": "AgACAgEAAxkBAAIBQ2VlargeY", "file_unique_id": "AQADlarge", "file_size": 61230, "width": 1280,
-         "height": 960},
+        {
+            "file_id": "AgACAgEAAxkBAAIBQ2VsmallX",
+            "file_unique_id": "AQADsmall",
+            "file_size": 1450,
+            "width": 90,
+            "height": 67,
+        },
+        {
+            "file_id": "AgACAgEAAxkBAAIBQ2VlargeY",
+            "file_unique_id": "AQADlarge",
+            "file_size": 61230,
+            "width": 1280,
+            "height": 960,
+        },
     ],
     "caption": "mi pasaporte",
 }
-VOICE = {"voice": {"duration": 3, "mime_type": "audio/ogg", "file_id": "AwACAgEAAxkBAAIBR2V", "file_unique_id":
-                   "AgADvQMAAv", "file_size": 9876}}
-DOCUMENT = {"document": {"file_name": "carta.pdf", "mime_type": "application/pdf", "file_id": "BQACAgEAAxkBAAIBSGV",
-                         "file_unique_id": "AgADvgMAAv", "file_size": 120345}}
+VOICE = {
+    "voice": {
+        "duration": 3,
+        "mime_type": "audio/ogg",
+        "file_id": "AwACAgEAAxkBAAIBR2V",
+        "file_unique_id": "AgADvQMAAv",
+        "file_size": 9876,
+    }
+}
+DOCUMENT = {
+    "document": {
+        "file_name": "carta.pdf",
+        "mime_type": "application/pdf",
+        "file_id": "BQACAgEAAxkBAAIBSGV",
+        "file_unique_id": "AgADvgMAAv",
+        "file_size": 120345,
+    }
+}
 
 
 def edited_message_update(chat_id: int, text: str) -> dict[str, Any]:

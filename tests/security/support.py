@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from bot.core.settings import action_server_token
 from bot.launcher import Stack
-from bot.settings import action_server_token
 from tests.e2e.support import http
 
 
@@ -26,7 +26,9 @@ def listening_addresses(port: int) -> set[str]:
     return addresses
 
 
-def action_call(action: str, slots: dict[str, Any], sender: str = "attacker", **tracker: Any) -> dict[str, Any]:
+def action_call(
+    action: str, slots: dict[str, Any], sender: str = "attacker", **tracker: Any
+) -> dict[str, Any]:
     """A request body of the kind Rasa sends the action server."""
     return {
         "next_action": action,

@@ -25,7 +25,8 @@ def test_calls_without_the_token_are_refused(stack: Stack, token: str | None) ->
     status, answer = post_action(stack, action_call("action_greet", {}), token=token)
     assert status == 401, answer
     status, _, _ = http(
-        "GET", f"http://127.0.0.1:{stack.settings.actions_port}/actions",
+        "GET",
+        f"http://127.0.0.1:{stack.settings.actions_port}/actions",
         headers={"X-Action-Token": token} if token else {},
     )
     assert status == 401
@@ -52,8 +53,14 @@ def test_a_forged_tracker_never_gets_someone_elses_confirmation(stack: Stack) ->
 
 def test_a_forged_save_with_impossible_data_saves_nothing(stack: Stack) -> None:
     passport = new_passport()
-    slots = {"passport_number": passport, "date_of_birth": "2099-12-31", "nationality": "ZZZ",
-             "language": "en", "registered": False, "details_confirmed": True}
+    slots = {
+        "passport_number": passport,
+        "date_of_birth": "2099-12-31",
+        "nationality": "ZZZ",
+        "language": "en",
+        "registered": False,
+        "details_confirmed": True,
+    }
     status, answer = post_action(stack, action_call("action_save_registration", slots))
     assert status < 500, answer
     events = json.loads(answer).get("events", []) if status == 200 else []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import t
+from bot.core.i18n import t
 from bot.launcher import Stack
 from tests.e2e.support import Chat, expect, new_passport
 from tests.security.support import count, log_text

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.channels.telegram import SECRET_HEADER
 from bot.channels.whatsapp import twilio_signature
-from bot.i18n import t
+from bot.core.i18n import t
 from bot.launcher import Stack
 from tests.e2e.support import AUTH_TOKEN, Chat, expect, http
 from tests.e2e.whatsapp import TWILIO_AUTH_TOKEN, incoming_form, webhook_url
@@ -50,29 +50,66 @@ def _junk_text(rng: random.Random, max_length: int) -> str:
     if kind == 2:
         return "".join(rng.choice("🙂👋🇧🇴💥🧨👨‍👩‍👧‍👦") for _ in range(rng.randint(1, 200)))
     if kind == 3:
-        return rng.choice(["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<b>hola</b>",
-                           "]]><!--", "{{7*7}}", "${jndi:ldap://x}", "'; DROP TABLE registrations; --"])
+        return rng.choice(
+            [
+                "<script>alert(1)</script>",
+                "<img src=x onerror=alert(1)>",
+                "<b>hola</b>",
+                "]]><!--",
+                "{{7*7}}",
+                "${jndi:ldap://x}",
+                "'; DROP TABLE registrations; --",
+            ]
+        )
     if kind == 4:
-        return rng.choice(["31/02/1990", "00/00/0000", "99/99/9999", "1850-01-01", "01/01/2999",
-                           "32 de marzo de 1985", "-1/-1/-1", "1990-13-45", "29/02/2001", "9" * 40])
+        return rng.choice(
+            [
+                "31/02/1990",
+                "00/00/0000",
+                "99/99/9999",
+                "1850-01-01",
+                "01/01/2999",
+                "32 de marzo de 1985",
+                "-1/-1/-1",
+                "1990-13-45",
+                "29/02/2001",
+                "9" * 40,
+            ]
+        )
     if kind == 5:
-        return rng.choice(["/greet", "/affirm", "/deny", '/inform{"passport_number": "E12345678"}',
-                           "/restart", "/session_start", '/intent{"a": ' * 50, "/nlu_fallback{}",
-                           "/action_listen", '/inform{"language": "xx"}'])
+        return rng.choice(
+            [
+                "/greet",
+                "/affirm",
+                "/deny",
+                '/inform{"passport_number": "E12345678"}',
+                "/restart",
+                "/session_start",
+                '/intent{"a": ' * 50,
+                "/nlu_fallback{}",
+                "/action_listen",
+                '/inform{"language": "xx"}',
+            ]
+        )
     if kind == 6:
         return "".join(chr(rng.randint(1, 0x2FFF)) for _ in range(rng.randint(1, 300)))
     if kind == 7:
-        return rng.choice(["\x00", "\u202e", "\ufeff", "\u200b" * 50, "\r\n" * 30, "\t \t", "\ud800",
-                           "a\udfffb"])
+        return rng.choice(
+            ["\x00", "\u202e", "\ufeff", "\u200b" * 50, "\r\n" * 30, "\t \t", "\ud800", "a\udfffb"]
+        )
     if kind == 8:
-        return rng.choice(["hola", "hello", "no", "sí", "yes", "Bolivia", "La Paz", "E12345678",
-                           "change language", "ayuda"])
+        return rng.choice(
+            ["hola", "hello", "no", "sí", "yes", "Bolivia", "La Paz", "E12345678", "change language", "ayuda"]
+        )
     if kind == 9:
         return "".join(rng.choices(string.printable, k=rng.randint(1, 2_000)))
     if kind == 10:
-        return str(rng.randint(-10**30, 10**30))
-    return " ".join(rng.choices(["hola", "quiero", "enviar", "documentos", "pasaporte", "DHL", "221(g)"],
-                                k=rng.randint(1, 30)))
+        return str(rng.randint(-(10**30), 10**30))
+    return " ".join(
+        rng.choices(
+            ["hola", "quiero", "enviar", "documentos", "pasaporte", "DHL", "221(g)"], k=rng.randint(1, 30)
+        )
+    )
 
 
 def junk_value(rng: random.Random, depth: int = 0) -> Any:
@@ -82,7 +119,7 @@ def junk_value(rng: random.Random, depth: int = 0) -> Any:
     if kind == 1:
         return rng.choice([True, False])
     if kind == 2:
-        return rng.randint(-2**70, 2**70)
+        return rng.randint(-(2**70), 2**70)
     if kind == 3:
         return rng.choice([1e308, -0.0, 3.14159])
     if kind in (4, 5):
@@ -106,13 +143,22 @@ def nested(depth: int, key: str = "a", leaf: Any = "x") -> Any:
 
 
 def garbage(rng: random.Random) -> bytes:
-    return rng.choice([
-        b"",
-        bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 2_000))),
-        b"{", b'{"sender": "a", "message": "b"', b"null", b"[]", b'"just a string"',
-        b"\xff\xfe{\x00}\x00", b'{"sender": "a", "message": "\\ud800\\u0000"', b"{" * 5_000,
-        b"sender=a&message=b", b"<xml><sender>a</sender></xml>",
-    ])
+    return rng.choice(
+        [
+            b"",
+            bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 2_000))),
+            b"{",
+            b'{"sender": "a", "message": "b"',
+            b"null",
+            b"[]",
+            b'"just a string"',
+            b"\xff\xfe{\x00}\x00",
+            b'{"sender": "a", "message": "\\ud800\\u0000"',
+            b"{" * 5_000,
+            b"sender=a&message=b",
+            b"<xml><sender>a</sender></xml>",
+        ]
+    )
 
 
 # Every fuzz case: what is sent and what statuses it may get
@@ -131,7 +177,10 @@ def run_cases(cases: list[Case], channel: str) -> None:
     def send(case: Case) -> tuple[Case, tuple[int, bytes, dict]]:
         try:
             return case, case.send()
-        except (OSError, HTTPException) as error:  # no HTTP answer at all (reset, timeout): reported as status 0
+        except (
+            OSError,
+            HTTPException,
+        ) as error:  # no HTTP answer at all (reset, timeout): reported as status 0
             return case, (0, repr(error).encode(), {})
 
     with ThreadPoolExecutor(WORKERS) as pool:
@@ -174,23 +223,27 @@ def rest_case(rng: random.Random, index: int, post: Callable[[bytes], tuple[int,
     if kind <= 3:  # valid: a sender, a text, maybe metadata as an object
         body = {"sender": sender, "message": junk_text(rng)}
         if rng.random() < 0.5:
-            body["metadata"] = rng.choice([
-                {"language": rng.choice(["es", "en"])},
-                {"language": rng.choice(["es", "en"]), "x": junk_value(rng)},
-                {"deep": nested(rng.randint(50, 300))},
-                {junk_text(rng, 20) or "k": junk_value(rng) for _ in range(rng.randint(0, 8))},
-            ])
+            body["metadata"] = rng.choice(
+                [
+                    {"language": rng.choice(["es", "en"])},
+                    {"language": rng.choice(["es", "en"]), "x": junk_value(rng)},
+                    {"deep": nested(rng.randint(50, 300))},
+                    {junk_text(rng, 20) or "k": junk_value(rng) for _ in range(rng.randint(0, 8))},
+                ]
+            )
         return Case(index, "valid", lambda: post(json.dumps(body).encode()), lambda s: s == 200, "200")
     if kind <= 6:  # invalid: a field of the wrong type, an empty sender, not an object, not JSON
         wrong = rng.choice([None, 5, 1.5, True, [], ["a"], {"a": 1}])
-        body = rng.choice([
-            {"sender": wrong, "message": "hola"},
-            {"sender": "", "message": "hola"},
-            {"sender": sender, "message": rng.choice([5, 1.5, True, [], ["hola"], {"text": "hola"}])},
-            {"sender": sender, "message": "hola", "metadata": rng.choice(["es", 5, ["es"], True])},
-            [{"sender": sender, "message": "hola"}],
-            rng.choice([5, "hola", None, True]),
-        ])
+        body = rng.choice(
+            [
+                {"sender": wrong, "message": "hola"},
+                {"sender": "", "message": "hola"},
+                {"sender": sender, "message": rng.choice([5, 1.5, True, [], ["hola"], {"text": "hola"}])},
+                {"sender": sender, "message": "hola", "metadata": rng.choice(["es", 5, ["es"], True])},
+                [{"sender": sender, "message": "hola"}],
+                rng.choice([5, "hola", None, True]),
+            ]
+        )
         raw = json.dumps(body).encode()
         if rng.random() < 0.4:
             raw = garbage(rng) or b""
@@ -230,6 +283,7 @@ def random_form(rng: random.Random, number: str) -> dict[str, str]:
             fields[name] = junk_text(rng, 500).replace("\x00", "")
     for _ in range(rng.randint(0, 3)):
         fields[junk_text(rng, 20).replace("\x00", "") or "Extra"] = junk_text(rng, 200).replace("\x00", "")
+
     def clean(text: str) -> str:
         return text.encode("utf-8", "replace").decode()
 
@@ -258,34 +312,62 @@ def test_whatsapp_webhook_fuzz_accepts_no_forgery_and_never_gets_a_5xx(
         if forged:
             forged_numbers.add(f"whatsapp:{number}")
             real = twilio_signature(TWILIO_AUTH_TOKEN, url, fields.items())
-            signature = rng.choice([
-                None,
-                "",
-                real[:-2] + ("AA" if not real.endswith("AA") else "BB"),
-                twilio_signature("not-the-token", url, fields.items()),
-                twilio_signature(TWILIO_AUTH_TOKEN, url + "/other", fields.items()),
-                twilio_signature(TWILIO_AUTH_TOKEN, url, {**fields, "Body": "other"}.items()),
-                header_text(rng, 300),
-                real.lower() if real.lower() != real else real.upper(),
-            ])
+            signature = rng.choice(
+                [
+                    None,
+                    "",
+                    real[:-2] + ("AA" if not real.endswith("AA") else "BB"),
+                    twilio_signature("not-the-token", url, fields.items()),
+                    twilio_signature(TWILIO_AUTH_TOKEN, url + "/other", fields.items()),
+                    twilio_signature(TWILIO_AUTH_TOKEN, url, {**fields, "Body": "other"}.items()),
+                    header_text(rng, 300),
+                    real.lower() if real.lower() != real else real.upper(),
+                ]
+            )
             if signature:
                 headers["X-Twilio-Signature"] = signature
             if rng.random() < 0.2:  # not a form at all: refused as malformed or as forged
-                cases.append(Case(index, f"forged, not a form, signature {signature!r}",
-                                  post(garbage(rng), headers), lambda s: s in (400, 403), "400 or 403"))
+                cases.append(
+                    Case(
+                        index,
+                        f"forged, not a form, signature {signature!r}",
+                        post(garbage(rng), headers),
+                        lambda s: s in (400, 403),
+                        "400 or 403",
+                    )
+                )
             else:
-                cases.append(Case(index, f"forged, signature {signature!r}", post(raw, headers),
-                                  lambda s: s == 403, "403"))
+                cases.append(
+                    Case(
+                        index,
+                        f"forged, signature {signature!r}",
+                        post(raw, headers),
+                        lambda s: s == 403,
+                        "403",
+                    )
+                )
         else:  # signed with the right token, but malformed
             if rng.random() < 0.25:
                 raw = garbage(rng)
                 fields = dict(urllib.parse.parse_qsl(raw.decode("latin-1")))
                 headers["Content-Type"] = rng.choice(
-                    ["application/x-www-form-urlencoded", "application/json", "text/plain", "multipart/form-data"]
+                    [
+                        "application/x-www-form-urlencoded",
+                        "application/json",
+                        "text/plain",
+                        "multipart/form-data",
+                    ]
                 )
             headers["X-Twilio-Signature"] = twilio_signature(TWILIO_AUTH_TOKEN, url, fields.items())
-            cases.append(Case(index, f"signed, fields {sorted(fields)[:6]}", post(raw, headers),
-                              lambda s: s == 200 or is_4xx(s), "200 or 4xx"))
+            cases.append(
+                Case(
+                    index,
+                    f"signed, fields {sorted(fields)[:6]}",
+                    post(raw, headers),
+                    lambda s: s == 200 or is_4xx(s),
+                    "200 or 4xx",
+                )
+            )
 
     run_cases(cases, "WhatsApp")
     accepted = fake_twilio.matching(lambda request: request.body.get("To") in forged_numbers)
@@ -297,15 +379,22 @@ def test_whatsapp_webhook_fuzz_accepts_no_forgery_and_never_gets_a_5xx(
 
 
 def random_update(rng: random.Random, chat_id: int) -> Any:
-    update: Any = rng.choice([
-        fake.text_update(chat_id, junk_text(rng), rng.choice(["es", "en", None, "zz", "es-419"])),
-        fake.message_update(chat_id, "es", **rng.choice([fake.STICKER, fake.PHOTO, fake.VOICE, fake.DOCUMENT])),
-        fake.callback_update(chat_id, junk_text(rng, 100), {"message_id": rng.randint(-5, 10**12),
-                                                             "chat": fake.private_chat(chat_id)}),
-        fake.edited_message_update(chat_id, junk_text(rng, 100)),
-        fake.channel_post_update(chat_id, junk_text(rng, 100)),
-        fake.my_chat_member_update(chat_id),
-    ])
+    update: Any = rng.choice(
+        [
+            fake.text_update(chat_id, junk_text(rng), rng.choice(["es", "en", None, "zz", "es-419"])),
+            fake.message_update(
+                chat_id, "es", **rng.choice([fake.STICKER, fake.PHOTO, fake.VOICE, fake.DOCUMENT])
+            ),
+            fake.callback_update(
+                chat_id,
+                junk_text(rng, 100),
+                {"message_id": rng.randint(-5, 10**12), "chat": fake.private_chat(chat_id)},
+            ),
+            fake.edited_message_update(chat_id, junk_text(rng, 100)),
+            fake.channel_post_update(chat_id, junk_text(rng, 100)),
+            fake.my_chat_member_update(chat_id),
+        ]
+    )
     update = json.loads(json.dumps(update))  # a copy: the fake's constants stay intact
     for _ in range(rng.randint(0, 3)):  # break it somewhere
         target = update
@@ -347,17 +436,32 @@ def test_telegram_webhook_fuzz_accepts_no_forgery_and_never_gets_a_5xx(
         headers = {"Content-Type": "application/json"}
         if forged:
             forged_chats.add(chat_id)
-            secret = rng.choice([
-                None, "", fake.SECRET + "x", fake.SECRET[:-1], fake.SECRET.upper(), "Bearer " + fake.SECRET,
-                "x" * 256, header_text(rng, 100),
-            ])
+            secret = rng.choice(
+                [
+                    None,
+                    "",
+                    fake.SECRET + "x",
+                    fake.SECRET[:-1],
+                    fake.SECRET.upper(),
+                    "Bearer " + fake.SECRET,
+                    "x" * 256,
+                    header_text(rng, 100),
+                ]
+            )
             if secret is not None:
                 headers[SECRET_HEADER] = secret
             cases.append(Case(index, f"secret {secret!r}", post(raw, headers), lambda s: s == 403, "403"))
         else:
             headers[SECRET_HEADER] = fake.SECRET
-            cases.append(Case(index, f"right secret, {raw[:80]!r}", post(raw, headers),
-                              lambda s: s == 200 or is_4xx(s), "200 or 4xx"))
+            cases.append(
+                Case(
+                    index,
+                    f"right secret, {raw[:80]!r}",
+                    post(raw, headers),
+                    lambda s: s == 200 or is_4xx(s),
+                    "200 or 4xx",
+                )
+            )
 
     run_cases(cases, "Telegram")
     reached = [request for request in fake_telegram.requests if request.body.get("chat_id") in forged_chats]
@@ -366,7 +470,9 @@ def test_telegram_webhook_fuzz_accepts_no_forgery_and_never_gets_a_5xx(
     before = len(fake_telegram.requests)
     status, raw, _ = http("POST", url, fake.text_update(chat_id, "hola", "es"), {SECRET_HEADER: fake.SECRET})
     assert status == 200, raw
-    sent = [request.body for request in fake_telegram.requests[before:] if request.body.get("chat_id") == chat_id]
+    sent = [
+        request.body for request in fake_telegram.requests[before:] if request.body.get("chat_id") == chat_id
+    ]
     assert sent and t("system.unavailable", "es") not in sent[0]["text"], sent
     the_stack_still_answers(stack)
 
@@ -377,18 +483,53 @@ def test_telegram_webhook_fuzz_accepts_no_forgery_and_never_gets_a_5xx(
 def random_path(rng: random.Random) -> str:
     token = "".join(rng.choices(string.ascii_letters + string.digits + "-_", k=rng.randint(0, 80)))
     encoded = urllib.parse.quote(junk_text(rng, 300), safe="", errors="surrogatepass")
-    query = rng.choice([
-        "", "?lang=" + urllib.parse.quote(junk_text(rng, 200), safe="", errors="surrogatepass"), "?lang=es", "?lang=en&lang=es",
-        "?lang[]=es", "?" + "a=1&" * 500, "?%ff%fe", "?lang=%00", "?=&=&", "?" + encoded,
-    ])
-    path = rng.choice([
-        f"/confirmation/{token}", f"/confirmation/{token}.pdf", f"/confirmation/{encoded}",
-        f"/confirmation/{encoded}.pdf", f"/static/{token}", f"/static/{encoded}", "/static/../bot/web.py",
-        "/../etc/passwd", "/static/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/static/%2e%2e/secret.key",
-        "/" + "a" * rng.randint(1_000, 20_000), "/es/" + token, f"/{encoded}", "//" + token, "/health",
-        "/es/", "/", "/socket.io/", "/confirmation/", "/confirmation/.pdf", "/static/", "/static/chat.js",
-        f"/confirmation/{'A' * 43}", f"/confirmation/{'A' * 43}.pdf", "/%", "/%zz", "/;/", "/\\..\\secret.key",
-    ])
+    query = rng.choice(
+        [
+            "",
+            "?lang=" + urllib.parse.quote(junk_text(rng, 200), safe="", errors="surrogatepass"),
+            "?lang=es",
+            "?lang=en&lang=es",
+            "?lang[]=es",
+            "?" + "a=1&" * 500,
+            "?%ff%fe",
+            "?lang=%00",
+            "?=&=&",
+            "?" + encoded,
+        ]
+    )
+    path = rng.choice(
+        [
+            f"/confirmation/{token}",
+            f"/confirmation/{token}.pdf",
+            f"/confirmation/{encoded}",
+            f"/confirmation/{encoded}.pdf",
+            f"/static/{token}",
+            f"/static/{encoded}",
+            "/static/../bot/web.py",
+            "/../etc/passwd",
+            "/static/../../etc/passwd",
+            "/%2e%2e/%2e%2e/etc/passwd",
+            "/static/%2e%2e/secret.key",
+            "/" + "a" * rng.randint(1_000, 20_000),
+            "/es/" + token,
+            f"/{encoded}",
+            "//" + token,
+            "/health",
+            "/es/",
+            "/",
+            "/socket.io/",
+            "/confirmation/",
+            "/confirmation/.pdf",
+            "/static/",
+            "/static/chat.js",
+            f"/confirmation/{'A' * 43}",
+            f"/confirmation/{'A' * 43}.pdf",
+            "/%",
+            "/%zz",
+            "/;/",
+            "/\\..\\secret.key",
+        ]
+    )
     return path + query
 
 
@@ -404,7 +545,9 @@ def test_web_app_fuzz_never_gets_a_5xx(stack: Stack) -> None:
         method = rng.choice(["GET"] * 6 + ["HEAD", "POST", "OPTIONS", "PUT", "DELETE"])
         body = garbage(rng) if method in ("POST", "PUT") else None
 
-        def send(path: str = path, method: str = method, body: bytes | None = body) -> tuple[int, bytes, dict]:
+        def send(
+            path: str = path, method: str = method, body: bytes | None = body
+        ) -> tuple[int, bytes, dict]:
             status, raw, headers = http(method, base + path, body)
             bodies.append((path, raw))
             return status, raw, headers
@@ -426,14 +569,19 @@ def test_ten_simultaneous_messages_for_one_sender_are_all_answered_and_kept(stac
     5xx or no reply, or the tracker loses user messages."""
     rasa = f"http://127.0.0.1:{stack.settings.rasa_port}"
     sender = f"fuzz-burst-{uuid.uuid4().hex}"
-    texts = [f"hola {word}" for word in ("uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho",
-                                         "nueve", "diez")]
+    texts = [
+        f"hola {word}"
+        for word in ("uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez")
+    ]
     start = threading.Barrier(len(texts), timeout=10)
 
     def send(text: str) -> tuple[int, bytes, dict]:
         start.wait()
-        return http("POST", f"{rasa}/webhooks/rest/webhook",
-                    {"sender": sender, "message": text, "metadata": {"language": "es"}})
+        return http(
+            "POST",
+            f"{rasa}/webhooks/rest/webhook",
+            {"sender": sender, "message": text, "metadata": {"language": "es"}},
+        )
 
     with ThreadPoolExecutor(len(texts)) as pool:
         results = list(pool.map(send, texts))

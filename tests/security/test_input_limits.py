@@ -21,7 +21,7 @@ import pytest
 
 from bot.channels.telegram import SECRET_HEADER
 from bot.channels.whatsapp import twilio_signature
-from bot.i18n import t
+from bot.core.i18n import t
 from bot.launcher import Stack
 from tests.e2e.support import AUTH_TOKEN, http
 from tests.e2e.whatsapp import TWILIO_AUTH_TOKEN, WEBHOOK_PATH, incoming_form, new_number, webhook_url
@@ -71,11 +71,17 @@ def assert_normal_reply(status: int, replies: Any, language: str) -> None:
 # An announced oversized body is refused from the header
 
 
-def status_for_announced_body(port: int, path: str, headers: dict[str, str], start: bytes) -> tuple[int, float]:
+def status_for_announced_body(
+    port: int, path: str, headers: dict[str, str], start: bytes
+) -> tuple[int, float]:
     """Sends the request line, the headers with Content-Length: 80,000,000 and only
     `start` of the body; returns the status code and how long the answer took."""
-    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Content-Length: {ANNOUNCED}",
-             *(f"{name}: {value}" for name, value in headers.items())]
+    lines = [
+        f"POST {path} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        f"Content-Length: {ANNOUNCED}",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + start)
@@ -164,8 +170,9 @@ def test_metadata_nested_500_levels_deep_neither_fails_the_turn_nor_the_saved_tr
     recursion limit: the turn fails, or the tracker is not saved and the next message
     starts from a broken conversation."""
     sender = "limits-deep-" + uuid.uuid4().hex
-    status, replies = post_rest(stack, {"sender": sender, "message": "hola",
-                                        "metadata": {"language": "es", "a": nested(DEPTH)}})
+    status, replies = post_rest(
+        stack, {"sender": sender, "message": "hola", "metadata": {"language": "es", "a": nested(DEPTH)}}
+    )
     assert_normal_reply(status, replies, "es")
     assert t("registered.ask", "es") in reply_text(replies), reply_text(replies)
     status, replies = post_rest(stack, {"sender": sender, "message": "no", "metadata": {"language": "es"}})
@@ -190,8 +197,10 @@ def test_a_lone_surrogate_in_the_text_gets_a_normal_reply_and_no_traceback(stack
     log = stack.settings.data_dir / "logs" / "rasa.log"
     before = traceback_count(log)
     sender = "limits-surrogate-" + uuid.uuid4().hex
-    raw = (b'{"sender": "' + sender.encode() + b'", "message": "hola \\ud800 quiero enviar documentos", '
-           b'"metadata": {"language": "es"}}')
+    raw = (
+        b'{"sender": "' + sender.encode() + b'", "message": "hola \\ud800 quiero enviar documentos", '
+        b'"metadata": {"language": "es"}}'
+    )
     assert b"\\ud800" in raw
     status, replies = post_rest(stack, raw)
     assert_normal_reply(status, replies, "es")
@@ -206,13 +215,18 @@ def test_a_lone_surrogate_in_the_text_gets_a_normal_reply_and_no_traceback(stack
 # The web chat's socket.io relay
 
 
-async def socketio_exchange(origin: str, port: int, session_id: str, message: str, custom_data: dict) -> list[Any]:
+async def socketio_exchange(
+    origin: str, port: int, session_id: str, message: str, custom_data: dict
+) -> list[Any]:
     """Opens the chat page's socket.io connection through the web app's relay, sends
     one user_uttered event written as raw JSON and returns the first bot_uttered
     payloads (waits at most 30 s for a reply)."""
     url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
     timeout = aiohttp.ClientTimeout(total=40)
-    async with aiohttp.ClientSession(timeout=timeout) as session, session.ws_connect(url, headers={"Origin": origin}) as ws:
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as session,
+        session.ws_connect(url, headers={"Origin": origin}) as ws,
+    ):
 
         async def next_text(deadline: float) -> str:
             while True:
@@ -253,7 +267,9 @@ def test_socketio_metadata_is_reduced_and_a_lone_surrogate_still_gets_a_reply(st
     session_id = uuid.uuid4().hex
     custom_data = {"language": "es", "a": nested(DEPTH)}
     replies = asyncio.run(
-        socketio_exchange(stack.settings.public_url, stack.settings.web_port, session_id, "hola \ud800", custom_data)
+        socketio_exchange(
+            stack.settings.public_url, stack.settings.web_port, session_id, "hola \ud800", custom_data
+        )
     )
     assert replies and any(reply.get("text") for reply in replies), replies
     assert t("system.unavailable", "es") not in json.dumps(replies, ensure_ascii=False), replies
@@ -266,5 +282,7 @@ def test_socketio_metadata_is_reduced_and_a_lone_surrogate_still_gets_a_reply(st
         time.sleep(0.2)
     assert users, "the socket.io message is not in the tracker 10 s after the reply"
     for event in users:
-        assert "a" not in (event.get("metadata") or {}), f"nested metadata kept: {str(event['metadata'])[:200]}"
+        assert "a" not in (event.get("metadata") or {}), (
+            f"nested metadata kept: {str(event['metadata'])[:200]}"
+        )
     assert b'{"a": {"a"' not in raw and b'{"a":{"a"' not in raw, "nested metadata kept in the tracker"

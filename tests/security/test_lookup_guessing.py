@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.i18n import t
+from bot.core.i18n import t
 from bot.launcher import Stack
 from tests.e2e.support import Chat, expect, new_passport, register_new
 

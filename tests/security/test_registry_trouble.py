@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.i18n import t
+from bot.core.i18n import t
 from bot.launcher import PROJECT_ROOT, Stack, free_port, stack_environment
 from tests.e2e.support import Chat, confirmation_from, expect, http, new_passport, start_as_new
 
@@ -67,14 +67,17 @@ def test_a_locked_database_gets_an_apology_and_the_retry_completes(stack: Stack)
 
 def test_the_web_app_starts_with_the_database_down(stack: Stack, tmp_path: Path) -> None:
     port = free_port()
-    env = stack_environment({
-        "DATA_DIR": str(tmp_path),
-        "WEB_PORT": str(port),
-        "DATABASE_URL": f"postgresql://nobody@127.0.0.1:{free_port()}/test",
-    })
+    env = stack_environment(
+        {
+            "DATA_DIR": str(tmp_path),
+            "WEB_PORT": str(port),
+            "DATABASE_URL": f"postgresql://nobody@127.0.0.1:{free_port()}/test",
+        }
+    )
     log = open(tmp_path / "web.log", "wb")  # noqa: SIM115 - closed below
-    web = subprocess.Popen([sys.executable, "-m", "bot.web"], env=env, cwd=PROJECT_ROOT, stdout=log,
-                           stderr=subprocess.STDOUT)
+    web = subprocess.Popen(
+        [sys.executable, "-m", "bot.web"], env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + 60
         status = 0

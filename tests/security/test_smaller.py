@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import t
+from bot.core.i18n import t
 from bot.launcher import Stack
 from tests.e2e.support import AUTH_TOKEN, http
 from tests.e2e.test_telegram import TelegramChat
@@ -25,8 +25,10 @@ def test_telegram_text_with_leading_spaces_is_not_a_payload(
     person.say("hello")
     person.post(fake.text_update(person.chat_id, text))
     # ALL: by default the API leaves out everything up to and including a restart.
-    url = (f"http://127.0.0.1:{stack.settings.rasa_port}/conversations/{person.sender_id}/tracker"
-           f"?include_events=ALL&token={AUTH_TOKEN}")
+    url = (
+        f"http://127.0.0.1:{stack.settings.rasa_port}/conversations/{person.sender_id}/tracker"
+        f"?include_events=ALL&token={AUTH_TOKEN}"
+    )
     status, raw, _ = http("GET", url)
     assert status == 200
     events = json.loads(raw)["events"]

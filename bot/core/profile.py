@@ -1,0 +1,221 @@
+"""The embassy profile: names, official links, courier and return offices of one embassy.
+
+Everything that differs between embassies lives in a YAML file under profiles/ (see
+profiles/us-embassy-la-paz.yml); this module loads and checks it, and finds the
+offices a person means when they type a city, an office id or an office name.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core.i18n import DEFAULT_LANGUAGE
+from bot.core.settings import load_settings
+from bot.core.text import fold
+
+
+class ProfileError(ValueError):
+    """The profile file is missing, is not YAML, or does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class Office:
+    id: str
+    city: str
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    address: str
+    phone: str
+    email: str | None
+    web: dict[str, str]
+
+
+@dataclass(frozen=True)
+class EmbassyProfile:
+    id: str
+    name: dict[str, str]
+    official_page: dict[str, str]
+    portal_name: str
+    portal_url: str
+    contact: Contact
+    courier: str
+    offices_are_samples: bool
+    offices: tuple[Office, ...]
+    city_aliases: dict[str, tuple[str, ...]]
+
+    def display_name(self, language: str) -> str:
+        return _in_language(self.name, language)
+
+    def page(self, language: str) -> str:
+        """The official page in `language`, or in English when there is none."""
+        return _in_language(self.official_page, language)
+
+    def office(self, office_id: str) -> Office | None:
+        return next((office for office in self.offices if office.id == office_id), None)
+
+    def cities(self) -> list[str]:
+        """Distinct cities, in file order."""
+        return list(dict.fromkeys(office.city for office in self.offices))
+
+    def offices_in(self, city: str) -> list[Office]:
+        return [office for office in self.offices if office.city == city]
+
+    def match_offices(self, text: str) -> list[Office]:
+        """The offices `text` refers to, in file order: every office of each city it
+        names (or an alias of), and each office whose id or name it contains.
+
+        Ignores case, accents and punctuation; whole words only, so "La Paz" never
+        matches "El Alto" and "Santa Cruz" matches "Santa Cruz de la Sierra".
+        """
+        words = f" {_fold(text)} "
+
+        def mentions(phrase: str) -> bool:
+            folded = _fold(phrase)
+            return bool(folded) and f" {folded} " in words
+
+        cities = {
+            city
+            for city in self.cities()
+            if any(mentions(name) for name in (city, *self.city_aliases.get(city, ())))
+        }
+        return [
+            office
+            for office in self.offices
+            if office.city in cities
+            or any(mentions(key) for key in (office.id, _fold(office.id).replace(" ", ""), office.name))
+        ]
+
+
+def load_profile(path: Path | str | None = None) -> EmbassyProfile:
+    """Loads (once per path) the profile at `path`, by default the configured one.
+
+    Raises ProfileError, naming the file and the problem, when it cannot be used.
+    """
+    return _load(Path(path if path is not None else load_settings().profile_path).resolve())
+
+
+@functools.cache
+def _load(path: Path) -> EmbassyProfile:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProfileError(f"{path}: cannot read the embassy profile ({error.strerror})") from error
+    except yaml.YAMLError as error:
+        raise ProfileError(f"{path}: the embassy profile is not valid YAML: {error}") from error
+    try:
+        return _parse(raw)
+    except ProfileError as error:
+        raise ProfileError(f"{path}: {error}") from None
+
+
+def _parse(raw: Any) -> EmbassyProfile:
+    root = _mapping(raw, "")
+    portal = _mapping(root.get("portal"), "portal")
+    contact = _mapping(root.get("contact"), "contact")
+    official_page = _by_language(root, "official_page", "")
+    offices = tuple(
+        _office(entry, f"offices[{index}]")
+        for index, entry in enumerate(_list(root.get("offices"), "offices"))
+    )
+    if not offices:
+        raise ProfileError("'offices' must list at least one office")
+    ids = [office.id for office in offices]
+    duplicates = sorted({office_id for office_id in ids if ids.count(office_id) > 1})
+    if duplicates:
+        raise ProfileError(f"duplicate office ids: {', '.join(duplicates)}")
+    samples = root.get("offices_are_samples")
+    if not isinstance(samples, bool):
+        raise ProfileError("'offices_are_samples' must be true or false")
+    return EmbassyProfile(
+        id=_text(root, "id", ""),
+        name=_by_language(root, "name", ""),
+        official_page=official_page,
+        portal_name=_text(portal, "name", "portal"),
+        portal_url=_text(portal, "url", "portal"),
+        contact=Contact(
+            address=_text(contact, "address", "contact"),
+            phone=_text(contact, "phone", "contact"),
+            email=_text(contact, "email", "contact") if "email" in contact else None,
+            web=_by_language(contact, "web", "contact") if "web" in contact else official_page,
+        ),
+        courier=_text(root, "courier", ""),
+        offices_are_samples=samples,
+        offices=offices,
+        city_aliases=_city_aliases(root.get("city_aliases", {}), {office.city for office in offices}),
+    )
+
+
+def _office(raw: Any, where: str) -> Office:
+    entry = _mapping(raw, where)
+    return Office(
+        id=_text(entry, "id", where),
+        city=_text(entry, "city", where),
+        name=_text(entry, "name", where),
+        address=_text(entry, "address", where),
+    )
+
+
+def _city_aliases(raw: Any, cities: set[str]) -> dict[str, tuple[str, ...]]:
+    aliases = _mapping(raw, "city_aliases")
+    unknown = sorted(str(city) for city in aliases if city not in cities)
+    if unknown:
+        raise ProfileError(f"'city_aliases' names cities without an office: {', '.join(unknown)}")
+    result = {}
+    for city, names in aliases.items():
+        where = f"city_aliases.{city}"
+        if not all(isinstance(name, str) and name.strip() for name in _list(names, where)):
+            raise ProfileError(f"'{where}' must be a list of non-empty texts")
+        result[city] = tuple(names)
+    return result
+
+
+def _path(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        what = f"'{where}'" if where else "the profile"
+        raise ProfileError(f"{what} must be a mapping (key: value)")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ProfileError(f"'{where}' must be a list")
+    return value
+
+
+def _text(mapping: dict[str, Any], key: str, where: str) -> str:
+    value = mapping.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(f"'{_path(where, key)}' is missing or is not a non-empty text")
+    return value.strip()
+
+
+def _by_language(mapping: dict[str, Any], key: str, where: str) -> dict[str, str]:
+    """A {language: text} mapping, which must have the default language."""
+    path = _path(where, key)
+    texts = _mapping(mapping.get(key), path)
+    if DEFAULT_LANGUAGE not in texts:
+        raise ProfileError(f"'{path}' needs a text in '{DEFAULT_LANGUAGE}'")
+    return {language: _text(texts, language, path) for language in texts}
+
+
+def _in_language(texts: dict[str, str], language: str) -> str:
+    return texts.get(language) or texts[DEFAULT_LANGUAGE]
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents removed, words of letters and digits joined by one space."""
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
