@@ -62,7 +62,7 @@ def _is_valid(result: Any) -> bool:
     if not outer.is_valid(result):
         return False
     for event in result.get("events") or []:
-        validator = by_type.get(event.get("event")) if isinstance(event, dict) else None
+        validator = by_type.get(str(event.get("event"))) if isinstance(event, dict) else None
         if validator is None or not validator.is_valid(event):
             return False
     return True
@@ -104,5 +104,5 @@ def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[
 
 def install() -> None:
     """Applies the changes above to this process's Rasa."""
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = validate_action_result
+    Event.resolve_by_type = staticmethod(resolve_by_type)

@@ -10,7 +10,11 @@ if command -v pyenv >/dev/null 2>&1; then
     candidates+=("$(pyenv root)/versions/$v/bin/python3.10")
   done
 fi
-for d in "$HOME"/.pyenv/versions/3.10*/bin /usr/local/bin /usr/bin; do
+# uv's own Python builds ('uv python install 3.10').
+if command -v uv >/dev/null 2>&1; then
+  found=$(uv python find 3.10 2>/dev/null) && candidates+=("$found")
+fi
+for d in "$HOME"/.pyenv/versions/3.10*/bin /usr/local/bin /usr/bin /opt/homebrew/bin; do
   candidates+=("$d/python3.10")
 done
 for c in "${candidates[@]}"; do
@@ -20,5 +24,6 @@ for c in "${candidates[@]}"; do
   fi
 done
 echo "error: Python 3.10 was not found (Rasa 3.6 needs exactly 3.10)." >&2
-echo "Install it (for example 'pyenv install 3.10') or set PYTHON310=/path/to/python3.10." >&2
+echo "Install it (see the README, 'Python 3.10': for example 'uv python install 3.10' or" >&2
+echo "'pyenv install 3.10') or set PYTHON310=/path/to/python3.10." >&2
 exit 1

@@ -169,7 +169,8 @@ def _plural(folded: str, language: str) -> str:
 @lru_cache(maxsize=1)
 def _curated() -> dict[str, dict[str, Any]]:
     with DATA_FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        curated: dict[str, dict[str, Any]] = yaml.safe_load(handle)
+    return curated
 
 
 @lru_cache(maxsize=1)

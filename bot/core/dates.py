@@ -87,14 +87,14 @@ def _calendar_date(year_text: str, month: int, day: int, today: date) -> date | 
     else:
         latest = today.year // 100 * 100 + int(year_text)
         years = [latest, latest - 100]
-    candidates = []
+    candidates: list[date] = []
     for year in years:
         try:
             candidates.append(date(year, month, day))
         except ValueError:
             continue
     past = [candidate for candidate in candidates if candidate <= today]
-    return (past or candidates or [None])[0]
+    return next(iter(past or candidates), None)
 
 
 def _age(born: date, today: date) -> int:

@@ -28,4 +28,5 @@ def normalise_language(language: str | None) -> str:
 
 def t(key: str, language: str | None, **params: Any) -> str:
     """The text for `key` in `language` (en or es), with %{placeholders} filled."""
-    return i18n.t(key, locale=normalise_language(language), **params)
+    text: str = i18n.t(key, locale=normalise_language(language), **params)
+    return text

@@ -217,11 +217,13 @@ class Registry:
             existing = self._find(connection, lookup_hash)
         if existing is not None:
             return existing, False
+        passport_masked = mask_passport(applicant.passport_number)
+        created_at = self._clock().astimezone(_UTC)
         values = {
             "lookup_hash": lookup_hash,
-            "passport_masked": mask_passport(applicant.passport_number),
+            "passport_masked": passport_masked,
             "nationality": applicant.nationality,
-            "created_at": self._clock().astimezone(_UTC),
+            "created_at": created_at,
         }
         try:
             with self._engine.begin() as connection:
@@ -234,9 +236,9 @@ class Registry:
         return (
             Registration(
                 id=registration_id,
-                passport_masked=values["passport_masked"],
-                nationality=values["nationality"],
-                created_at=values["created_at"],
+                passport_masked=passport_masked,
+                nationality=applicant.nationality,
+                created_at=created_at,
             ),
             True,
         )

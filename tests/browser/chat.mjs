@@ -3,12 +3,13 @@
 //
 //   node tests/browser/chat.mjs <page url> '<plan json>'
 //
-// plan: {"keyboard": bool, "steps": [...], "layout": bool}; each step is one of
+// plan: {"keyboard": bool, "steps": [...], "layout": bool, "viewport": {width, height}}; each step is one of
 //   {"say": text, "expect": text}    type a message (keyboard: Tab to the input, type, Enter)
 //   {"press": title, "expect": text} press a button (keyboard: Shift+Tab to it, Enter or Space)
 //   {"reload": true}                 reload the page and record the transcript before and after
 //   {"axe": true}                    run axe-core (WCAG 2.1 A and AA rules) on the page as it is
 //   {"status": text}                 wait until the page's status line says `text`
+//   {"screenshot": path}             save a picture of the page (the README's docs/chat-page.png)
 // "expect" must appear in the bot messages that arrive after the step.
 // With "layout", the final transcript is also shown at 320 px and at 200 % zoom, and checked
 // for horizontal overflow and cut-off content.
@@ -174,7 +175,7 @@ async function main() {
   const started = Date.now();
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
   try {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    const context = await browser.newContext({ viewport: plan.viewport ?? { width: 1024, height: 768 } });
     const page = await context.newPage();
     page.on("pageerror", (error) => result.pageErrors.push(String(error)));
     page.on("console", (message) => {
@@ -199,6 +200,8 @@ async function main() {
         result.reloads.push({ before, after: await transcript(page) });
       } else if (step.axe) {
         result.axe = await runAxe(page);
+      } else if (step.screenshot !== undefined) {
+        await page.screenshot({ path: step.screenshot });
       } else if (step.status !== undefined) {
         await page.waitForFunction(
           (text) => document.getElementById("status").textContent === text, step.status, { timeout: REPLY_TIMEOUT_MS },
