@@ -12,29 +12,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import (
-    MAX_FAILED_ATTEMPTS,
-    BotAction,
-    LanguageFollowingForm,
-    Reply,
+from bot.actions.base import BotAction, LanguageFollowingForm
+from bot.actions.flow import back_to_summary, clear, reopen_form
+from bot.actions.history import (
     answer_to_pending,
-    back_to_summary,
-    clear,
-    contact_text,
     count_attempt,
-    failed_attempts,
     latest_intent,
-    proven_registration,
     ran_since_latest_message,
-    registration_slot,
-    reopen_applicant_form,
-    reply_for,
-    say_lookup_limited,
-    say_try_again,
-    services,
     written_form,
 )
-from bot.actions.prompts import PROMPTS, Prompt
+from bot.actions.proof import proven_registration, registration_slot
+from bot.actions.reply import Reply, reply_for, say_lookup_limited, say_try_again
+from bot.actions.services import ask_limiter, services
 from bot.core.dates import correct_date_of_birth, parse_date_correction
 from bot.core.i18n import LANGUAGES
 from bot.core.registry import Applicant, RegistryUnavailable
@@ -49,7 +38,7 @@ IDENTITY_VALIDATORS: dict[str, Callable[[str], Result]] = {
     "nationality": validate_nationality,
 }
 # What the person may change inside each form, and the slots to ask again then.
-CHANGEABLE = {
+CHANGEABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "applicant_form": {
         "passport_number": ("passport_number", "details_confirmed"),
         "date_of_birth": ("date_of_birth", "date_alternative", "date_confirmed", "details_confirmed"),
@@ -65,19 +54,6 @@ LIMITED = {
     **clear(*PERSONAL_FIELDS, "lookup_choice", "registration_id", "details_confirmed"),
     "lookup_failed": False,
 }
-
-
-def _ask_action(slot: str, prompt: Prompt) -> type[BotAction]:
-    async def respond(self: BotAction, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if failed_attempts(tracker, slot) >= MAX_FAILED_ATTEMPTS:
-            reply.send(f"{reply.text('attempts.help')}\n{contact_text(reply)}")
-            return [SlotSet(name, value) for name, value in count_attempt(tracker, slot, True).items()]
-        return prompt(reply, tracker) or []
-
-    return type(f"AskFor_{slot}", (BotAction,), {"action_name": f"action_ask_{slot}", "respond": respond})
-
-
-ASK_ACTIONS = [_ask_action(slot, prompt) for slot, prompt in PROMPTS.items()]
 
 
 def _checked(
@@ -171,20 +147,28 @@ class ValidateApplicantForm(LanguageFollowingForm):
         return [slot for slot in domain_slots if slot in needed]
 
     # A sentence is not taken as a passport number just because it has 5-20 letters.
-    def extract_passport_number(self, dispatcher, tracker, domain) -> dict[str, Any]:
+    def extract_passport_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return answer_to_pending(
             "passport_number", tracker, lambda text: _has_digit(text) and validate_passport(text).ok
         )
 
-    def extract_date_of_birth(self, dispatcher, tracker, domain) -> dict[str, Any]:
+    def extract_date_of_birth(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return answer_to_pending(
             "date_of_birth", tracker, lambda text: validate_date_of_birth(text).ok
         ) or _date_correction(dispatcher, tracker)
 
-    def extract_nationality(self, dispatcher, tracker, domain) -> dict[str, Any]:
+    def extract_nationality(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return answer_to_pending("nationality", tracker, lambda text: validate_nationality(text).ok)
 
-    def validate_language(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    def validate_language(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if value not in LANGUAGES:
             return {"language": None}
         # Only when the person's own message switched it: after action_switch_language
@@ -195,13 +179,17 @@ class ValidateApplicantForm(LanguageFollowingForm):
             Reply(dispatcher, value).say("language.switched")
         return {"language": value}
 
-    async def validate_registered(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_registered(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         slots: dict[str, Any] = {"registered": value if isinstance(value, bool) else None}
         if value is not True:
             slots["lookup_failed"] = False
         return await self._with_lookup(dispatcher, tracker, slots, retry={"registered": None})
 
-    async def validate_passport_number(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_passport_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         slots, _ = _checked(
             "passport_number", value, validate_passport, reply_for(dispatcher, tracker), tracker
         )
@@ -209,7 +197,9 @@ class ValidateApplicantForm(LanguageFollowingForm):
             dispatcher, tracker, {**slots, **STALE_AFTER_CHANGE}, retry={"passport_number": None}
         )
 
-    async def validate_date_of_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_date_of_birth(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         slots, result = _checked(
             "date_of_birth", value, validate_date_of_birth, reply_for(dispatcher, tracker), tracker
         )
@@ -223,7 +213,9 @@ class ValidateApplicantForm(LanguageFollowingForm):
             retry=clear("date_of_birth", "date_alternative", "date_confirmed"),
         )
 
-    async def validate_date_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_date_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if value is None:
             return {}
         # Asked again after a database error: the same two readings, the same question.
@@ -237,7 +229,9 @@ class ValidateApplicantForm(LanguageFollowingForm):
             slots["date_of_birth"] = tracker.get_slot("date_alternative")
         return await self._with_lookup(dispatcher, tracker, slots, retry=retry)
 
-    async def validate_nationality(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_nationality(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         slots, _ = _checked(
             "nationality", value, validate_nationality, reply_for(dispatcher, tracker), tracker
         )
@@ -245,14 +239,18 @@ class ValidateApplicantForm(LanguageFollowingForm):
             dispatcher, tracker, {**slots, **STALE_AFTER_CHANGE}, retry={"nationality": None}
         )
 
-    def validate_lookup_choice(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    def validate_lookup_choice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if value == "register":
             return {"registered": False, "lookup_failed": False, "lookup_choice": None}
         if value == "retry":
             return {**clear(*PERSONAL_FIELDS, "lookup_choice"), "lookup_failed": False}
         return {"lookup_choice": None}
 
-    def validate_details_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    def validate_details_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"details_confirmed": True if value is True else None}
 
     @staticmethod
@@ -266,21 +264,21 @@ class ValidateApplicantForm(LanguageFollowingForm):
         replaces `slots` when the database fails, so that the form asks the same
         question again and the same answer repeats the lookup.
         """
-        tracker.slots.update(slots)
-        if tracker.get_slot("registered") is not True:
+        # The slots as they are once `slots` are set (the SDK sets them after this method).
+        known = {**tracker.slots, **slots}
+        if known.get("registered") is not True:
             return slots
-        problems = identity_problems(tracker.slots)
+        problems = identity_problems(known)
         if problems:
             # A value that never went through its validator (a raw candidate of the
             # same message, or an altered tracker) is asked for again, not looked up.
-            tracker.slots.update(clear(*problems))
             return {**slots, **clear(*problems), **STALE_AFTER_CHANGE}
-        applicant = validated_applicant(tracker.slots)
+        applicant = validated_applicant(known)
         if applicant is None:
             return slots
         svc = services()
         reply = reply_for(dispatcher, tracker)
-        if not svc.limiter.allows(applicant.passport_number, tracker.sender_id):
+        if not await ask_limiter(svc.limiter.allows, applicant.passport_number, tracker.sender_id):
             # Nothing is asked of the registry, so the reply cannot tell whether the
             # passport exists. The fields are forgotten; the form asks from the passport on.
             say_lookup_limited(reply)
@@ -291,7 +289,7 @@ class ValidateApplicantForm(LanguageFollowingForm):
             say_try_again(reply)
             return {**slots, **retry, **STALE_AFTER_CHANGE}
         if found is None:
-            svc.limiter.record_failure(applicant.passport_number, tracker.sender_id)
+            await ask_limiter(svc.limiter.record_failure, applicant.passport_number, tracker.sender_id)
             return {**slots, "lookup_failed": True, "lookup_choice": None, "registration_id": None}
         return {**slots, "lookup_failed": False, "registration_id": registration_slot(tracker, found.id)}
 
@@ -313,13 +311,17 @@ class ActionSaveRegistration(BotAction):
                     return _ask_identity_again(reply, tracker)
                 # "Saved" or "found" tells whether these three fields were registered:
                 # saving is limited like looking up.
-                if not svc.limiter.allows_registration(applicant.passport_number, tracker.sender_id):
+                if not await ask_limiter(
+                    svc.limiter.allows_registration, applicant.passport_number, tracker.sender_id
+                ):
                     say_lookup_limited(reply)
-                    return reopen_applicant_form(LIMITED)
+                    return reopen_form("applicant_form", LIMITED)
                 registration, created = await asyncio.to_thread(svc.registry.register, applicant)
                 registration_id = registration.id
                 if created:
-                    svc.limiter.record_registration(applicant.passport_number, tracker.sender_id)
+                    await ask_limiter(
+                        svc.limiter.record_registration, applicant.passport_number, tracker.sender_id
+                    )
             has_confirmation = (
                 await asyncio.to_thread(svc.registry.confirmation_for, registration_id) is not None
             )
@@ -351,7 +353,7 @@ def _ask_identity_again(reply: Reply, tracker: Tracker) -> list[EventType]:
         slots.update(
             clear("date_confirmed") if tracker.get_slot("date_alternative") else clear(*PERSONAL_FIELDS)
         )
-    return reopen_applicant_form(slots)
+    return reopen_form("applicant_form", slots)
 
 
 class ActionChangeField(BotAction):

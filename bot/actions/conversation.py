@@ -6,16 +6,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import (
-    FLOW_SLOTS,
-    BotAction,
-    Reply,
-    contact_text,
-    intent_payload,
-    latest_intent,
-    services,
-)
+from bot.actions.base import BotAction
+from bot.actions.flow import FLOW_SLOTS
+from bot.actions.history import latest_intent
 from bot.actions.prompts import repeat_pending_question
+from bot.actions.reply import Reply, contact_text, intent_payload
+from bot.actions.services import services
 from bot.core.i18n import LANGUAGES
 
 START_BUTTON = ("buttons.start", intent_payload("request_courier"))
@@ -64,7 +60,7 @@ class ActionAnswerQuestion(BotAction):
         if intent == "ask_contact":
             reply.send(contact_text(reply), buttons)
         else:
-            reply.say(ANSWERS.get(intent, "faq.help"), buttons, **params)
+            reply.say(ANSWERS.get(intent or "", "faq.help"), buttons, **params)
         return []
 
 

@@ -6,27 +6,21 @@ import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import (
-    FLOW_SLOTS,
-    BotAction,
-    LanguageFollowingForm,
-    Reply,
-    answer_to_pending,
-    back_to_summary,
-    count_attempt,
-    proven_registration,
-    reopen_applicant_form,
-    reply_for,
-    say_try_again,
-    services,
-)
+from bot.actions.base import BotAction, LanguageFollowingForm
+from bot.actions.flow import FLOW_SLOTS, back_to_summary, clear, reopen_form
+from bot.actions.history import answer_to_pending, count_attempt
+from bot.actions.proof import proven_registration
+from bot.actions.reply import Reply, reply_for, say_try_again
+from bot.actions.services import services
+from bot.core.profile import Office
 from bot.core.registry import RegistryUnavailable
 
 
-def _choose_from(text: str, offices: list) -> list:
+def _choose_from(text: str, offices: list[Office]) -> list[Office]:
     """Offices picked by their number in the list shown ("2") or by what was typed."""
     stripped = text.strip().rstrip(".")
     if stripped.isdigit() and 1 <= int(stripped) <= len(offices):
@@ -40,12 +34,16 @@ class ValidateLocationForm(LanguageFollowingForm):
     def name(self) -> str:
         return "validate_location_form"
 
-    def extract_return_location(self, dispatcher, tracker, domain) -> dict[str, Any]:
+    def extract_return_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return answer_to_pending(
             "return_location", tracker, lambda text: bool(services().profile.match_offices(text))
         )
 
-    def validate_return_location(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    def validate_return_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if value is None:  # cleared by a change, not an answer
             return {"return_location": None}
         profile = services().profile
@@ -67,7 +65,9 @@ class ValidateLocationForm(LanguageFollowingForm):
             **count_attempt(tracker, "return_location", False),
         }
 
-    def validate_location_confirmed(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+    def validate_location_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if value is True:
             return {"location_confirmed": True}
         return {"location_confirmed": None, "return_location": None, "return_city": None}
@@ -87,20 +87,19 @@ class ActionIssueConfirmation(BotAction):
         office = svc.profile.office(tracker.get_slot("return_location") or "")
         try:
             existing = await asyncio.to_thread(svc.registry.confirmation_for, registration_id)
-            if existing is None and office is None:
+            if existing is not None:
+                confirmation = existing
+            elif office is None:
                 return _choose_office_again()
-            confirmation = existing or await asyncio.to_thread(
-                svc.registry.issue_confirmation, registration_id, office.id, reply.language or "en"
-            )
+            else:
+                confirmation = await asyncio.to_thread(
+                    svc.registry.issue_confirmation, registration_id, office.id, reply.language or "en"
+                )
         except RegistryUnavailable:
             say_try_again(reply)
             if tracker.get_slot("location_confirmed") is True:
                 # The office's "yes" is what issues: asked again, the same "yes" retries.
-                return [
-                    SlotSet("location_confirmed", None),
-                    SlotSet("requested_slot", None),
-                    ActiveLoop("location_form"),
-                ]
+                return reopen_form("location_form", {"location_confirmed": None})
             # Came straight from the saved registration, which has a confirmation.
             return back_to_summary(tracker.get_slot("registration_id"))
         except LookupError:  # the registration is no longer in the database
@@ -118,19 +117,11 @@ def _check_details_again(reply: Reply) -> list[EventType]:
     """No proven registration: no confirmation; the applicant form checks the details
     again (it asks what is missing, then saves, which proves the registration)."""
     reply.say("confirmation.check_again")
-    return reopen_applicant_form(
-        {
-            "registration_id": None,
-            "has_confirmation": None,
-            "details_confirmed": None,
-            "location_confirmed": None,
-        }
+    return reopen_form(
+        "applicant_form",
+        clear("registration_id", "has_confirmation", "details_confirmed", "location_confirmed"),
     )
 
 
 def _choose_office_again() -> list[EventType]:
-    return [
-        *(SlotSet(slot, None) for slot in ("return_city", "return_location", "location_confirmed")),
-        SlotSet("requested_slot", None),
-        ActiveLoop("location_form"),
-    ]
+    return reopen_form("location_form", clear("return_city", "return_location", "location_confirmed"))

@@ -8,14 +8,9 @@ from collections.abc import Callable
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from bot.actions.common import (
-    Reply,
-    asked_when_person_answered,
-    changed_since_latest_message,
-    intent_payload,
-    latest_intent,
-    services,
-)
+from bot.actions.history import asked_when_person_answered, changed_since_latest_message, latest_intent
+from bot.actions.reply import Reply, intent_payload
+from bot.actions.services import services
 from bot.core.countries import country_name
 from bot.core.dates import format_date
 from bot.core.profile import Office

@@ -23,7 +23,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.common import Services, services
+from bot.actions.services import Services, services
 from bot.core.i18n import t
 from bot.core.settings import PROJECT_ROOT
 

@@ -8,12 +8,8 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.applicant import (
-    ASK_ACTIONS,
-    ActionChangeField,
-    ActionSaveRegistration,
-    ValidateApplicantForm,
-)
+from bot.actions.applicant import ActionChangeField, ActionSaveRegistration, ValidateApplicantForm
+from bot.actions.ask import ActionAskPassportNumber
 from bot.core.i18n import t
 from bot.core.registry import Applicant
 
@@ -31,7 +27,6 @@ PERSONAL_CLEARED = dict.fromkeys(
 # What every new passport number, date of birth or nationality makes stale.
 STALE = {"registration_id": None, "details_confirmed": None}
 FOUND_NOTHING = {"lookup_failed": True, "lookup_choice": None, "registration_id": None}
-[ASK_PASSPORT] = [action for action in ASK_ACTIONS if action.action_name == "action_ask_passport_number"]
 
 
 @pytest.fixture
@@ -515,7 +510,7 @@ def test_the_third_rejected_passport_gets_help_instead_of_the_question(
 
     validated = run(form, make_tracker(**turn, slot_events={"passport_number": "A12"}))
     # The form then runs the ask action on the tracker with the validation's events.
-    asked = run(ASK_PASSPORT(), make_tracker(**turn, slot_events=validated.slots))
+    asked = run(ActionAskPassportNumber(), make_tracker(**turn, slot_events=validated.slots))
 
     assert validated.texts == [t("errors.passport_length", language, min=5, max=20, count=3)]
     assert asked.texts == [f"{t('attempts.help', language)}\n{consular_contact(language)}"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rasa_sdk.executor import ActionExecutor
 
-from bot.actions.common import FLOW_SLOTS
 from bot.actions.conversation import ANSWERS
+from bot.actions.flow import FLOW_SLOTS
 
 
 def registered_actions() -> set[str]:

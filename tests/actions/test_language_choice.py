@@ -6,8 +6,8 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from bot.actions.applicant import ValidateApplicantForm
-from bot.actions.common import LanguageChoice, resolve_language
 from bot.actions.conversation import ActionGreet, ActionSwitchLanguage
+from bot.actions.language_choice import LanguageChoice, resolve_language
 from bot.core.i18n import t
 
 

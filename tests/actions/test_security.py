@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 
-from bot.actions.applicant import ASK_ACTIONS, ActionSaveRegistration, ValidateApplicantForm
+from bot.actions.applicant import ActionSaveRegistration, ValidateApplicantForm
+from bot.actions.ask import ActionAskDetailsConfirmed
 from bot.actions.location import ActionIssueConfirmation, ValidateLocationForm
 from bot.core.i18n import t
 from bot.core.registry import Applicant, RegistryUnavailable
@@ -23,7 +24,6 @@ DETAILS = {
 }
 OFFICE_CHOSEN = {"return_city": "Potosí", "return_location": "PTS-01", "location_confirmed": True}
 WRONG_DATES = ["1 January 1980", "2 February 1981", "3 March 1982", "4 April 1983", "6 March 1985"]
-[ASK_SUMMARY] = [action for action in ASK_ACTIONS if action.action_name == "action_ask_details_confirmed"]
 
 
 @pytest.fixture
@@ -513,7 +513,8 @@ def test_saving_during_database_trouble_asks_the_summary_again(
     form = run(ValidateApplicantForm(), make_tracker(slots=after, form=FORM, slot_events={}))
     assert form.events == [SlotSet("requested_slot", "details_confirmed")]
     asked = run(
-        ASK_SUMMARY(), make_tracker(text="yes", intent="affirm", slots=after, form=FORM, slot_events={})
+        ActionAskDetailsConfirmed(),
+        make_tracker(text="yes", intent="affirm", slots=after, form=FORM, slot_events={}),
     )
     assert asked.texts[0].startswith(t("summary.intro", "en"))
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import SlotSet
 
-from bot.actions.applicant import ASK_ACTIONS
+from bot.actions.ask import AskAction
+from bot.actions.prompts import PROMPTS
 from bot.core.i18n import t
 
-ASK = {action.action_name: action for action in ASK_ACTIONS}
+ASK = {action.action_name: action for action in AskAction.__subclasses__()}
 LANGUAGES = pytest.mark.parametrize("language", ["en", "es"])
 CHANGE_PAYLOADS = [
     '/change_field{"field": "passport_number"}',
@@ -286,3 +287,10 @@ def test_fewer_rejected_answers_ask_the_question_as_usual(ask, slot, form, count
     assert outcome.messages == ask(slot, "es", form=form).messages
     assert t("attempts.help", "es") not in outcome.texts[0]
     assert outcome.events == []
+
+
+def test_each_form_question_has_one_ask_action_named_for_its_slot():
+    actions = AskAction.__subclasses__()
+
+    assert sorted(action.slot for action in actions) == sorted(PROMPTS)
+    assert all(action.action_name == f"action_ask_{action.slot}" for action in actions)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 
-from bot.actions.common import FLOW_SLOTS
 from bot.actions.conversation import ActionAnswerQuestion, ActionCancel, ActionDefaultFallback, ActionGoodbye
+from bot.actions.flow import FLOW_SLOTS
 from bot.core.i18n import t
 
 LANGUAGES = pytest.mark.parametrize("language", ["en", "es"])
