@@ -1,4 +1,4 @@
-// The chat page's widget, over Rasa's socket.io channel (relayed at /socket.io/ by bot/web.py).
+// The chat page's widget, over Rasa's socket.io channel (relayed at /socket.io/ by bot/web/relay.py).
 // Bot and user text goes in with textContent only; links and buttons are built as DOM nodes.
 // The transcript and the socket.io session id live in sessionStorage: a reload keeps the
 // conversation, closing the tab forgets it.

@@ -24,9 +24,9 @@ from bot.channels.whatsapp import twilio_signature
 from bot.core.i18n import t
 from bot.launcher import Stack
 from tests.e2e.support import AUTH_TOKEN, Chat, expect, http
-from tests.e2e.whatsapp import TWILIO_AUTH_TOKEN, incoming_form, webhook_url
 from tests.fakes import telegram as fake
 from tests.fakes.recorder import RecordingServer
+from tests.fakes.whatsapp import TWILIO_AUTH_TOKEN, incoming_form, webhook_url
 
 SEED = int(os.environ.get("FUZZ_SEED", "22107"))
 RUN = uuid.uuid4().hex[:12]  # fresh sender ids on every run
@@ -505,7 +505,7 @@ def random_path(rng: random.Random) -> str:
             f"/confirmation/{encoded}.pdf",
             f"/static/{token}",
             f"/static/{encoded}",
-            "/static/../bot/web.py",
+            "/static/../bot/web/app.py",
             "/../etc/passwd",
             "/static/../../etc/passwd",
             "/%2e%2e/%2e%2e/etc/passwd",
