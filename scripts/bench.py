@@ -306,9 +306,10 @@ def _combine(values: list[Figure]) -> Figure:
     present = [value for value in values if value is not None]
     if not present:
         return None
-    if isinstance(present[0], tuple):
-        return (sum(value[0] for value in present), sum(value[1] for value in present))
-    return statistics.median(present)
+    pairs = [value for value in present if isinstance(value, tuple)]
+    if pairs:
+        return (sum(reached for reached, _ in pairs), sum(total for _, total in pairs))
+    return statistics.median(value for value in present if not isinstance(value, tuple))
 
 
 def _cell(value: Figure) -> str:
