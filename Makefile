@@ -76,7 +76,7 @@ bench: $(MODEL)
 # TELEGRAM_WEBHOOK_URL (see the README).
 .PHONY: telegram-webhook
 telegram-webhook: $(INSTALLED)
-	@$(PY) -m bot.channels.telegram_webhook
+	@$(PY) -m bot.telegram_webhook
 
 # Regenerates requirements.lock from requirements.in in a throw-away venv (one pip call).
 lock:

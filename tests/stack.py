@@ -11,9 +11,9 @@ import pytest
 
 from bot.launcher import MODEL_PATH, Stack, free_port, stack_environment
 from tests.e2e.support import AUTH_TOKEN, Chat
-from tests.e2e.whatsapp import message_resource, twilio_environment
 from tests.fakes.recorder import RecordingServer
 from tests.fakes.telegram import fake_bot_api, telegram_environment
+from tests.fakes.whatsapp import message_resource, twilio_environment
 
 
 @pytest.fixture(scope="session")

@@ -1,33 +1,22 @@
-"""The REST channel at /webhooks/rest/webhook, hardened for public use.
+"""The REST channel at /webhooks/rest/webhook: Rasa's own, hardened for public use.
 
-It keeps Rasa's request and response shape ({sender, message, metadata} in, a
-list of {recipient_id, text, buttons} out) and adds what Rasa's own channel lacks:
-a body over MAX_BODY_BYTES gets a 413 before it is read, a broken one a 400 instead
-of a 500; text and metadata are cleaned (`clean_message`) before Rasa sees them;
-message text is never logged; and when a turn failed (the action server is down,
-say) the person gets an apology in their language instead of silence. "/intent"
-payloads stay allowed here: this is Rasa's programmatic API.
+Same request and response shape as Rasa's `rest` channel ("/intent" payloads stay
+allowed: this is Rasa's programmatic API), with a bounded body, 400 for a broken one,
+cleaned text and metadata, and the apology instead of silence when a turn failed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import clean_message, conversation_language, read_body, turn_failed
-from bot.core.i18n import t
+from bot.channels.base import OnNewMessage, WebhookInput, clean_message, handle_turn, refusal
 
 MAX_SENDER_CHARS = 128
-MAX_BODY_BYTES = 200_000
-
-
-def _bad_request(reason: str) -> HTTPResponse:
-    return response.json({"error": reason}, status=400)
 
 
 def parse_body(body: Any) -> tuple[str, str, dict[str, str]] | str:
@@ -59,14 +48,15 @@ def parse_body(body: Any) -> tuple[str, str, dict[str, str]] | str:
     return sender, *clean_message(text, metadata)
 
 
-class RestInput(InputChannel):
-    """Drop-in replacement for Rasa's `rest` channel (same URL and payloads)."""
+class RestInput(WebhookInput):
+    """Drop-in replacement for Rasa's `rest` channel (same URL and payloads). Message
+    text is never logged."""
 
     @classmethod
     def name(cls) -> str:
         return "rest"
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -75,25 +65,25 @@ class RestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            if await read_body(request, MAX_BODY_BYTES) is None:
-                return response.json({"error": "body too large"}, status=413)
+            if await self.read_body(request) is None:
+                return refusal(413, "body too large")
             try:
                 body = request.json
             except Exception:  # noqa: BLE001 - sanic raises several types for bad JSON
-                return _bad_request("the body must be JSON")
+                return refusal(400, "the body must be JSON")
             parsed = parse_body(body)
             if isinstance(parsed, str):
-                return _bad_request(parsed)
+                return refusal(400, parsed)
             sender, text, metadata = parsed
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
-            if await turn_failed(
-                on_new_message, message, request.app.ctx.agent, lambda: bool(collector.messages)
-            ):
-                language = await conversation_language(request.app.ctx.agent, sender) or metadata.get(
-                    "language"
-                )
-                collector.messages.append({"recipient_id": sender, "text": t("system.unavailable", language)})
+            await handle_turn(
+                on_new_message,
+                message,
+                request.app.ctx.agent,
+                lambda: bool(collector.messages),
+                metadata.get("language"),
+            )
             return response.json(collector.messages)
 
         return webhook

@@ -1,22 +1,12 @@
 """The web chat's socket.io channel: Rasa's own, with each message cleaned first.
 
-Registered in credentials.yml as `bot.channels.socketio.SocketIOInput` with the same
-options as Rasa's `socketio`. It keeps Rasa's name ("socketio", so the blueprint's
-prefix and the output channel's name are unchanged), its socket.io path and events,
-and only wraps the callback: every message's text and metadata pass `clean_message`
-before Rasa sees them. Intent payloads ("/affirm") stay allowed: the web chat's
-buttons send them.
-
-It also keeps one false error out of rasa.log: python-engineio's Sanic driver
-returns None from its request handler once a WebSocket has closed, and Sanic 21
-logs that as "Invalid response type None" with a traceback, for every chat
-socket that closes normally (SocketCloseNoise).
+Registered in credentials.yml with the same name ("socketio") and options as Rasa's;
+intent payloads ("/affirm") stay allowed, the web chat's buttons send them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
@@ -24,13 +14,17 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
 from sanic.exceptions import ServerError
 
-from bot.channels.common import clean_message
+from bot.channels.base import OnNewMessage, clean_message
 
 SANIC_ERRORS = logging.getLogger("sanic.error")
 
 
 class SocketCloseNoise(logging.Filter):
-    """Drops Sanic's error for a socket.io request whose handler returned None."""
+    """Drops Sanic's error for a socket.io request whose handler returned None.
+
+    python-engineio's Sanic driver returns None from its request handler once a
+    WebSocket has closed, and Sanic 21 logs that as "Invalid response type None" with
+    a traceback, for every chat socket that closes normally: a false error."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
@@ -44,7 +38,7 @@ class SocketCloseNoise(logging.Filter):
 class SocketIOInput(RasaSocketIOInput):
     """Rasa's socket.io channel whose messages are cleaned before Rasa sees them."""
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         # Here, after Sanic has configured its loggers when Rasa created the app.
         if not any(isinstance(known, SocketCloseNoise) for known in SANIC_ERRORS.filters):
             SANIC_ERRORS.addFilter(SocketCloseNoise())

@@ -1,35 +1,8 @@
-"""The Telegram channel at /webhooks/telegram/webhook, our replacement for Rasa's.
+"""Telegram at /webhooks/telegram/webhook, instead of Rasa's own Telegram channel.
 
-Rasa's own Telegram channel calls setWebhook while the server starts (so the server
-cannot start offline), calls getMe for every message, does not check Telegram's
-secret-token header and ignores the person's `language_code`. This one:
-
-- is switched on by TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN (TELEGRAM_API_BASE
-  points it at another Bot API server, for tests); without them the webhook answers
-  404 and nothing calls the network. Registering the webhook is a separate command,
-  `make telegram-webhook` (bot/channels/telegram_webhook.py);
-- answers 403 unless the X-Telegram-Bot-Api-Secret-Token header matches (checked
-  before the body is read), 413 to a body over MAX_BODY_BYTES (before it is read),
-  400 to a body that is not an Update, and 200 to everything else:
-  stickers, photos, voice and other media get a polite "text only" reply; edited
-  messages, channel posts, membership changes and group chats are ignored;
-- passes `from.language_code` ("es", "es-419", "en-US") on as `metadata.language`;
-- cleans the text (`clean_message`) and never lets typed text be read as a Rasa
-  intent payload, even after spaces (" /restart"); "/start" is a greeting;
-- renders buttons as an inline keyboard whose callback_data is a short key (a hash
-  of the prompt's text and buttons, plus the button's index), not the Rasa payload,
-  which may be longer than Telegram's 64 bytes. A press is mapped back through the
-  latest prompt in the tracker; every press is answered with answerCallbackQuery, the pressed
-  message loses its keyboard and shows "» <title>" as the person's choice, and a
-  button of an earlier prompt gets a polite reply instead;
-- uses a keyed hash of the chat id as the conversation id.
-
-The webhook is answered after the turn was processed and its replies sent. Telegram
-does not deliver a chat's next update before the previous one is answered, so the
-person's messages reach Rasa and the replies reach the chat in order. Every update
-that passed the checks is answered 200 whatever happened inside, so Telegram never
-re-sends it; the update ids seen recently are remembered so that a re-delivery after
-a slow turn (Telegram's timeout) is not processed twice.
+On only with TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN (else 404; it never calls
+Telegram at start-up: `make telegram-webhook` registers the webhook). Checks Telegram's
+secret-token header; buttons become an inline keyboard; media gets a "text only" reply.
 """
 
 from __future__ import annotations
@@ -37,41 +10,38 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import (
-    RecentIds,
+from bot.channels.base import (
+    MessagingInput,
+    OnNewMessage,
     clean_message,
-    conversation_id,
-    conversation_language,
+    handle_turn,
     last_prompt,
     post_with_retries,
-    read_body,
+    required_env,
+    say,
     split_text,
-    turn_failed,
     typed_text,
+    url_env,
 )
-from bot.channels.telegram_webhook import DEFAULT_API_BASE
-from bot.core.i18n import LANGUAGES, t
-from bot.core.settings import load_settings
+from bot.core.i18n import LANGUAGES
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
+DEFAULT_API_BASE = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# A real Update is a few kilobytes; a long text with many entities stays far below.
-MAX_BODY_BYTES = 200_000
 MAX_TEXT_CHARS = 4096
 MAX_CALLBACK_DATA_BYTES = 64
-REMEMBERED_UPDATES = 1024
 CHOICE_MARK = "» "
 # Messages that carry something other than text: the person gets the "text only" reply.
 MEDIA_FIELDS = (
@@ -98,14 +68,14 @@ class TelegramConfig:
     api_base: str = DEFAULT_API_BASE
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> TelegramConfig | None:
-        """The configuration, or None when the token or the secret is not set."""
-        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
-        secret = env.get("TELEGRAM_SECRET_TOKEN", "").strip()
-        if not (token and secret):
+    def from_env(cls, env: Mapping[str, str]) -> Self | None:
+        """The settings, or None when the token or the secret is not set (the channel
+        is then off); TELEGRAM_API_BASE points it at another Bot API server (tests)."""
+        values = required_env(env, "TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN")
+        if values is None:
             return None
-        api_base = (env.get("TELEGRAM_API_BASE") or DEFAULT_API_BASE).strip().rstrip("/")
-        return cls(token, secret, api_base)
+        token, secret = values
+        return cls(token, secret, url_env(env, "TELEGRAM_API_BASE", DEFAULT_API_BASE))
 
     def method_url(self, method: str) -> str:
         return f"{self.api_base}/bot{self.token}/{method}"
@@ -128,7 +98,8 @@ def prompt_key(text: str, buttons: list[dict[str, Any]]) -> str:
 
 
 def inline_keyboard(text: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
-    """Telegram's reply_markup: one button a row, callback_data `<prompt key>:<index>`."""
+    """Telegram's reply_markup: one button a row, callback_data `<prompt key>:<index>`
+    (a Rasa payload may be longer than Telegram's 64 bytes of callback_data)."""
     key = prompt_key(text, buttons)
     return {
         "inline_keyboard": [
@@ -149,7 +120,7 @@ def pressed_button(data: str, text: str, buttons: list[dict[str, Any]]) -> dict[
 
 
 @dataclass(frozen=True)
-class Incoming:
+class Inbound:
     """What an Update asks of us. `kind`: "text", "button" or "media"."""
 
     kind: str
@@ -186,7 +157,7 @@ def command_as_text(text: str) -> str:
     return f"{command.split('@')[0]} {rest}".strip()
 
 
-def parse_update(update: Any) -> Incoming | None:
+def parse_update(update: Any) -> Inbound | None:
     """What to do with one Update; None for the updates we ignore. Raises
     InvalidUpdate when the body is not an Update."""
     if not isinstance(update, dict):
@@ -198,25 +169,27 @@ def parse_update(update: Any) -> Incoming | None:
         chat_id = _require(chat.get("id"), (int, str), "message.chat.id")
         if chat.get("type") != "private":
             return None
-        sender = message.get("from") if isinstance(message.get("from"), dict) else {}
-        language = language_from_code(sender.get("language_code"))
+        sender = message.get("from")
+        language = language_from_code(sender.get("language_code") if isinstance(sender, dict) else None)
         if "text" in message:
             text = _require(message["text"], str, "message.text")
-            return Incoming("text", chat_id, language, text=command_as_text(text))
+            return Inbound("text", chat_id, language, text=command_as_text(text))
         if any(field in message for field in MEDIA_FIELDS):
-            return Incoming("media", chat_id, language)
+            return Inbound("media", chat_id, language)
         return None
     if "callback_query" in update:
         query = _require(update["callback_query"], dict, "callback_query")
         callback_id = _require(query.get("id"), str, "callback_query.id")
         sender = _require(query.get("from"), dict, "callback_query.from")
-        message = query.get("message") if isinstance(query.get("message"), dict) else {}
-        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+        pressed = query.get("message")
+        message = pressed if isinstance(pressed, dict) else {}
+        pressed_chat = message.get("chat")
+        chat = pressed_chat if isinstance(pressed_chat, dict) else {}
         # Without the message (a very old or inline one), the private chat's id is the user's.
         chat_id = _require(chat.get("id", sender.get("id")), (int, str), "callback_query.from.id")
         message_id = message.get("message_id")
         text = message.get("text")
-        return Incoming(
+        return Inbound(
             "button",
             chat_id,
             language_from_code(sender.get("language_code")),
@@ -290,13 +263,10 @@ class TelegramOutput(OutputChannel):
             )
 
 
-class TelegramInput(InputChannel):
-    """Receives Telegram's webhook; see the module docstring."""
-
-    def __init__(self, config: TelegramConfig | None, secret_key: bytes) -> None:
-        self.config = config
-        self.secret_key = secret_key
-        self.seen_updates = RecentIds(REMEMBERED_UPDATES)
+class TelegramInput(MessagingInput[TelegramConfig]):
+    """Telegram's webhook: 403 unless the secret-token header matches (checked before
+    the body is read), 400 for a body that is not an Update, 200 for every other.
+    Edited messages, channel posts, membership changes and group chats are ignored."""
 
     @classmethod
     def name(cls) -> str:
@@ -304,15 +274,9 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        """Reads the environment, never credentials.yml, so no token is ever committed."""
-        config = TelegramConfig.from_env(os.environ)
-        if config is None:
-            logger.info(
-                "Telegram channel off: set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN to switch it on."
-            )
-        return cls(config, load_settings().secret_key)
+        return cls.from_config(TelegramConfig.from_env(os.environ))
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("telegram_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -325,7 +289,7 @@ class TelegramInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             secret = request.headers.get(SECRET_HEADER, "")
             # Nothing is read for a request that is refused anyway.
-            body = await read_body(request, MAX_BODY_BYTES) if self.accepts(secret) else b""
+            body = await self.read_body(request) if self.accepts(secret) else b""
             status, answer = await self.respond(secret, body, request.app.ctx.agent, on_new_message)
             return response.json(answer, status=status)
 
@@ -339,63 +303,61 @@ class TelegramInput(InputChannel):
         )
 
     async def respond(
-        self,
-        offered_secret: str,
-        body: bytes | None,
-        agent: Any,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        self, offered_secret: str, body: bytes | None, agent: Any, on_new_message: OnNewMessage
     ) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON body) of the webhook's answer to one request; `body` is
-        None when it was over MAX_BODY_BYTES and not read."""
+        None when it was over the limit and not read."""
         config = self.config
         if config is None:
             return 404, {"error": "channel not configured"}
         if not self.accepts(offered_secret):
             return 403, {"error": "forbidden"}
-        if body is None or len(body) > MAX_BODY_BYTES:
+        if body is None or len(body) > self.max_body_bytes:
             return 413, {"error": "body too large"}
         try:
             update = json.loads(body)
-            incoming = parse_update(update)
+            inbound = parse_update(update)
         except (ValueError, RecursionError) as error:
             return 400, {"error": str(error) if isinstance(error, InvalidUpdate) else "the body must be JSON"}
-        if incoming is None or not self.seen_updates.is_new(update["update_id"]):
+        # An update that passed the checks is answered 200 whatever happens next, so
+        # Telegram never re-sends it; a re-delivery after a slow turn is dropped.
+        if inbound is None or not self.seen.is_new(update["update_id"]):
             return 200, {"ok": True}
-        try:
-            await self.handle(config, incoming, agent, on_new_message)
-        except Exception:
-            logger.exception("Handling a Telegram %s update failed.", incoming.kind)
+        # Answered once the turn's replies were sent: Telegram delivers a chat's next
+        # update only then, and the turns of one person run in order anyway.
+        sender_id = self.sender_id(str(inbound.chat_id))
+        await self.turns.run(
+            sender_id,
+            self.handle(config, sender_id, inbound, agent, on_new_message),
+            f"Telegram {inbound.kind} update",
+        )
         return 200, {"ok": True}
 
     async def handle(
         self,
         config: TelegramConfig,
-        incoming: Incoming,
+        sender_id: str,
+        inbound: Inbound,
         agent: Any,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        on_new_message: OnNewMessage,
     ) -> None:
-        output = TelegramOutput(config, incoming.chat_id)
-        sender = conversation_id("telegram", str(incoming.chat_id), self.secret_key)
-        text = incoming.text
-        if incoming.kind == "button":
-            await output.call("answerCallbackQuery", callback_query_id=incoming.callback_id)
-            button = pressed_button(incoming.text, *await last_prompt(agent, sender))
+        """One turn: a button press mapped back to its payload through the latest
+        prompt (a press on an earlier one gets a polite reply), media answered
+        "text only", text handed to Rasa; the replies go to the chat."""
+        output = TelegramOutput(config, inbound.chat_id)
+        text = inbound.text
+        if inbound.kind == "button":
+            await output.call("answerCallbackQuery", callback_query_id=inbound.callback_id)
+            button = pressed_button(inbound.text, *await last_prompt(agent, sender_id))
             if button is None:
-                await output.remove_keyboard(incoming.message_id)
-                await self._say(output, agent, sender, incoming, "telegram.stale_button")
+                await output.remove_keyboard(inbound.message_id)
+                await say(output, agent, sender_id, "telegram.stale_button", inbound.language)
                 return
-            await output.show_choice(incoming.message_id, incoming.message_text, str(button.get("title", "")))
+            await output.show_choice(inbound.message_id, inbound.message_text, str(button.get("title", "")))
             text = str(button.get("payload", ""))
-        elif incoming.kind == "media":
-            await self._say(output, agent, sender, incoming, "channel.text_only")
+        elif inbound.kind == "media":
+            await say(output, agent, sender_id, "channel.text_only", inbound.language)
             return
-        text, metadata = clean_message(text, {"language": incoming.language})
-        message = UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata)
-        if await turn_failed(on_new_message, message, agent, lambda: output.sent > 0):
-            await self._say(output, agent, sender, incoming, "system.unavailable")
-
-    @staticmethod
-    async def _say(output: TelegramOutput, agent: Any, sender: str, incoming: Incoming, key: str) -> None:
-        """A reply the channel writes itself, in the conversation's language."""
-        language = await conversation_language(agent, sender) or incoming.language
-        await output.send_text_message(sender, t(key, language))
+        text, metadata = clean_message(text, {"language": inbound.language})
+        message = UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
+        await handle_turn(on_new_message, message, agent, lambda: output.sent > 0, inbound.language)

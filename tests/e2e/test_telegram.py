@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.common import conversation_id
+from bot.channels.base import conversation_id
 from bot.channels.telegram import SECRET_HEADER
 from bot.core.i18n import t
 from bot.launcher import Stack

@@ -18,7 +18,8 @@ from bot.core.i18n import t
 from bot.core.settings import DEFAULT_PROFILE
 from bot.launcher import Stack
 from tests.e2e.support import confirmation_from, expect, http, new_passport
-from tests.e2e.whatsapp import (
+from tests.fakes.recorder import RecordingServer
+from tests.fakes.whatsapp import (
     ACCOUNT_SID,
     MESSAGES_PATH,
     SENDER,
@@ -29,7 +30,6 @@ from tests.e2e.whatsapp import (
     post_webhook,
     webhook_url,
 )
-from tests.fakes.recorder import RecordingServer
 
 # Every number these tests write from, for the check that none reaches a log.
 NUMBERS: list[str] = []

@@ -28,6 +28,11 @@ def method_of(recorded: Recorded) -> str:
     return recorded.path.rsplit("/", 1)[-1]
 
 
+def calls(api: RecordingServer) -> list[tuple[str, dict[str, Any]]]:
+    """(method, JSON body) of every request the fake Bot API received, in order."""
+    return [(method_of(request), request.body) for request in api.requests]
+
+
 def _answer(recorded: Recorded) -> dict[str, Any]:
     method, body = method_of(recorded), recorded.body
     if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):

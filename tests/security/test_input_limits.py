@@ -24,8 +24,8 @@ from bot.channels.whatsapp import twilio_signature
 from bot.core.i18n import t
 from bot.launcher import Stack
 from tests.e2e.support import AUTH_TOKEN, http
-from tests.e2e.whatsapp import TWILIO_AUTH_TOKEN, WEBHOOK_PATH, incoming_form, new_number, webhook_url
 from tests.fakes import telegram as fake
+from tests.fakes.whatsapp import TWILIO_AUTH_TOKEN, WEBHOOK_PATH, incoming_form, new_number, webhook_url
 
 ANNOUNCED = 80_000_000
 DEPTH = 500

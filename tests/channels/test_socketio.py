@@ -18,7 +18,7 @@ from sanic.exceptions import ServerError
 
 from bot.channels.socketio import SocketCloseNoise, SocketIOInput
 from bot.core.settings import PROJECT_ROOT
-from tests.test_channels_common import Agent, intent_event, nested, serve
+from tests.fakes.rasa import Agent, intent_event, nested, serve
 
 CREDENTIALS = PROJECT_ROOT / "credentials.yml"
 

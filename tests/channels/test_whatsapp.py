@@ -17,7 +17,7 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels.common import conversation_id
+from bot.channels.base import conversation_id
 from bot.channels.whatsapp import (
     DEFAULT_API_BASE,
     WHATSAPP_MAX_CHARS,
@@ -26,7 +26,6 @@ from bot.channels.whatsapp import (
     WhatsAppInput,
     WhatsAppOutput,
     form_fields,
-    load_config,
     read_inbound,
     render,
     signature_matches,
@@ -34,8 +33,8 @@ from bot.channels.whatsapp import (
 )
 from bot.core.calling_codes import language_for_number
 from bot.core.i18n import t
+from tests.fakes.rasa import DOMAIN, Agent, exchange, intent_event, serve
 from tests.fakes.recorder import RecordingServer
-from tests.test_channels_common import DOMAIN, Agent, exchange, intent_event, serve
 
 # The worked example of Twilio's request validation (twilio-python's tests and the
 # helper libraries' documentation): this token, URL and form give this signature.
@@ -240,20 +239,23 @@ def test_language_for_number(number: str, language: str | None) -> None:
     assert language_for_number(number) == language
 
 
-def test_load_config_needs_every_variable() -> None:
+def test_config_from_env_needs_every_variable() -> None:
     env = {
         "TWILIO_ACCOUNT_SID": "AC123",
         "TWILIO_AUTH_TOKEN": "token",
         "TWILIO_WHATSAPP_NUMBER": "whatsapp:+14155238886",
         "TWILIO_WEBHOOK_URL": "https://bot.example.org/webhooks/whatsapp/webhook",
     }
-    config = load_config(env)
+    config = TwilioConfig.from_env(env)
     assert config == TwilioConfig("AC123", "token", "whatsapp:+14155238886", env["TWILIO_WEBHOOK_URL"])
     assert config.messages_url == f"{DEFAULT_API_BASE}/2010-04-01/Accounts/AC123/Messages.json"
-    assert load_config({**env, "TWILIO_API_BASE": "http://127.0.0.1:9/"}).api_base == "http://127.0.0.1:9"
+    assert (
+        TwilioConfig.from_env({**env, "TWILIO_API_BASE": "http://127.0.0.1:9/"}).api_base
+        == "http://127.0.0.1:9"
+    )
     for name in env:
-        assert load_config({**env, name: " "}) is None
-    assert load_config({}) is None
+        assert TwilioConfig.from_env({**env, name: " "}) is None
+    assert TwilioConfig.from_env({}) is None
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from email.utils import formatdate
 
-from bot.channels.common import conversation_id
+from bot.channels.base import conversation_id
 from bot.channels.whatsapp import twilio_signature
 from bot.launcher import Stack
 from tests.e2e.support import AUTH_TOKEN, http

@@ -13,7 +13,7 @@ from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted
 
 from bot.channels.rest import RestInput
 from bot.core.i18n import t
-from tests.test_channels_common import Agent, exchange, intent_event, nested, serve
+from tests.fakes.rasa import Agent, exchange, intent_event, nested, serve
 
 PATH = "/webhooks/rest/webhook"
 

@@ -1,11 +1,9 @@
 """Registers, shows or removes the Telegram webhook (`make telegram-webhook`).
 
-    python -m bot.channels.telegram_webhook [set|info|delete]
+    python -m bot.telegram_webhook [set|info|delete]
 
-`set` (the default) calls setWebhook with TELEGRAM_WEBHOOK_URL, the secret
-TELEGRAM_SECRET_TOKEN (Telegram then sends it in every webhook request) and only the
-update types the channel handles; `info` prints getWebhookInfo; `delete` calls
-deleteWebhook. The bot token is never printed.
+A small command-line tool on urllib (it imports neither the channels nor Rasa); the
+bot token is never printed.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+# The same as the channel's (bot.channels.telegram), which this tool does not import.
 DEFAULT_API_BASE = "https://api.telegram.org"
 ALLOWED_UPDATES = ["message", "callback_query"]
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
@@ -74,6 +73,8 @@ def call(env: Mapping[str, str], method: str, fields: dict[str, Any]) -> dict[st
 
 
 def set_webhook(env: Mapping[str, str]) -> dict[str, Any]:
+    """setWebhook with TELEGRAM_WEBHOOK_URL, the secret TELEGRAM_SECRET_TOKEN (Telegram
+    then sends it in every webhook request) and only the update types the channel handles."""
     _, secret, url = _required(env, *NEEDED)
     if not url.startswith("https://"):
         raise SetupError(
@@ -96,7 +97,7 @@ COMMANDS = {
 def main(argv: list[str], env: Mapping[str, str]) -> int:
     command = argv[0] if argv else "set"
     if command not in COMMANDS or len(argv) > 1:
-        print(f"usage: python -m bot.channels.telegram_webhook [{'|'.join(COMMANDS)}]", file=sys.stderr)
+        print(f"usage: python -m bot.telegram_webhook [{'|'.join(COMMANDS)}]", file=sys.stderr)
         return 2
     try:
         answer = COMMANDS[command](env)

@@ -1,13 +1,11 @@
 """The Telegram channel without Rasa running: Update parsing on Telegram's real JSON
-shapes, the inline keyboard, the webhook's answers and replies (against the fake Bot
-API, with a stand-in for Rasa), and the `make telegram-webhook` command."""
+shapes, the inline keyboard, and the webhook's answers and replies (against the fake
+Bot API, with a stand-in for Rasa)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,12 +15,11 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted, SlotS
 from rasa.shared.core.slots import TextSlot
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels import telegram_webhook
-from bot.channels.common import conversation_id
+from bot.channels.base import conversation_id
 from bot.channels.telegram import (
     MAX_CALLBACK_DATA_BYTES,
     MAX_TEXT_CHARS,
-    Incoming,
+    Inbound,
     InvalidUpdate,
     TelegramConfig,
     TelegramInput,
@@ -32,10 +29,10 @@ from bot.channels.telegram import (
     pressed_button,
 )
 from bot.core.i18n import t
-from bot.core.settings import PROJECT_ROOT
 from tests.fakes import telegram as fake
+from tests.fakes.rasa import intent_event, nested
 from tests.fakes.recorder import RecordingServer
-from tests.test_channels_common import intent_event, nested
+from tests.fakes.telegram import calls
 
 SECRET_KEY = b"unit-test-key"
 CHAT = 7_100_200_300
@@ -115,7 +112,7 @@ def test_callback_data_of_another_prompt_or_forged_is_no_button(data: str) -> No
 
 def test_parses_a_text_message() -> None:
     update = fake.text_update(CHAT, "Hola, ¿cómo envío mis documentos? 🙂", "es-419")
-    assert parse_update(update) == Incoming("text", CHAT, "es", text="Hola, ¿cómo envío mis documentos? 🙂")
+    assert parse_update(update) == Inbound("text", CHAT, "es", text="Hola, ¿cómo envío mis documentos? 🙂")
 
 
 def test_a_long_text_is_cut_to_2000_characters() -> None:
@@ -187,7 +184,7 @@ def test_parses_a_button_press() -> None:
     }
     update = fake.callback_update(CHAT, "abc:1", sent, "en-US")
     incoming = parse_update(update)
-    assert incoming == Incoming(
+    assert incoming == Inbound(
         "button",
         CHAT,
         "en",
@@ -212,7 +209,7 @@ def test_a_press_on_a_message_too_old_to_read_still_names_the_chat() -> None:
     "content", [fake.STICKER, fake.PHOTO, fake.VOICE, fake.DOCUMENT], ids=lambda c: next(iter(c))
 )
 def test_media_messages_get_the_text_only_reply(content: dict) -> None:
-    assert parse_update(fake.message_update(CHAT, "es", **content)) == Incoming("media", CHAT, "es")
+    assert parse_update(fake.message_update(CHAT, "es", **content)) == Inbound("media", CHAT, "es")
 
 
 @pytest.mark.parametrize(
@@ -351,10 +348,6 @@ def post(
     return asyncio.run(channel.respond(secret, raw, agent or Agent(), rasa))
 
 
-def calls(api: RecordingServer) -> list[tuple[str, dict]]:
-    return [(fake.method_of(request), request.body) for request in api.requests]
-
-
 SENDER = conversation_id("telegram", str(CHAT), SECRET_KEY)
 
 
@@ -430,6 +423,27 @@ def test_the_same_update_delivered_twice_is_handled_once(
     update = fake.text_update(CHAT, "hello")
     assert post(channel, update, rasa)[0] == post(channel, update, rasa)[0] == 200
     assert len(rasa.received) == 1 and len(api.requests) == 1
+
+
+def test_one_chats_updates_arriving_together_are_handled_and_answered_in_order(
+    channel: TelegramInput, api: RecordingServer
+) -> None:
+    class SlowFirst(Rasa):
+        async def __call__(self, message: UserMessage) -> None:
+            if message.text == "first":
+                await asyncio.sleep(0.2)
+            self.received.append(message)
+            await message.output_channel.send_text_message(message.sender_id, f"re: {message.text}")
+
+    rasa, agent = SlowFirst(), Agent()
+
+    async def scenario() -> list[tuple[int, dict]]:
+        updates = [json.dumps(fake.text_update(CHAT, text)).encode() for text in ("first", "second")]
+        return await asyncio.gather(*(channel.respond(fake.SECRET, raw, agent, rasa) for raw in updates))
+
+    assert asyncio.run(scenario()) == [(200, {"ok": True})] * 2
+    assert [message.text for message in rasa.received] == ["first", "second"]
+    assert [body["text"] for _, body in calls(api)] == ["re: first", "re: second"]
 
 
 def test_a_long_reply_is_split_with_the_keyboard_on_the_last_piece(
@@ -582,94 +596,3 @@ def test_a_failing_bot_api_is_retried_and_never_breaks_the_webhook(
     api.fail_next(*[500] * 3)
     assert post(channel, fake.text_update(CHAT, "again"), Rasa({"text": "Hello!"}))[0] == 200
     assert len(api.requests) == 3
-
-
-# --- make telegram-webhook ------------------------------------------------------------------------------
-
-WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
-
-
-def webhook_env(api: RecordingServer, **changes: str) -> dict[str, str]:
-    env = {
-        "TELEGRAM_BOT_TOKEN": fake.TOKEN,
-        "TELEGRAM_SECRET_TOKEN": fake.SECRET,
-        "TELEGRAM_API_BASE": api.url,
-        "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
-    }
-    env.update(changes)
-    return {name: value for name, value in env.items() if value}
-
-
-def test_the_webhook_command_registers_url_secret_and_update_types(
-    api: RecordingServer, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert telegram_webhook.main([], webhook_env(api)) == 0
-    ((method, body),) = calls(api)
-    assert api.requests[0].path == f"/bot{fake.TOKEN}/setWebhook"
-    assert (method, body) == (
-        "setWebhook",
-        {"url": WEBHOOK_URL, "secret_token": fake.SECRET, "allowed_updates": ["message", "callback_query"]},
-    )
-    out = capsys.readouterr()
-    assert "Webhook was set" in out.out and fake.TOKEN not in out.out + out.err
-
-
-@pytest.mark.parametrize(("command", "method"), [("info", "getWebhookInfo"), ("delete", "deleteWebhook")])
-def test_the_webhook_command_shows_and_removes(api: RecordingServer, command: str, method: str) -> None:
-    assert telegram_webhook.main([command], webhook_env(api, TELEGRAM_WEBHOOK_URL="")) == 0
-    assert [m for m, _ in calls(api)] == [method]
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"TELEGRAM_BOT_TOKEN": ""}, "are not set: TELEGRAM_BOT_TOKEN (the token BotFather gave you)."),
-        ({"TELEGRAM_SECRET_TOKEN": ""}, "are not set: TELEGRAM_SECRET_TOKEN"),
-        (
-            {"TELEGRAM_WEBHOOK_URL": "", "TELEGRAM_BOT_TOKEN": ""},
-            "TELEGRAM_BOT_TOKEN (the token BotFather gave you); TELEGRAM_WEBHOOK_URL",
-        ),
-        ({"TELEGRAM_WEBHOOK_URL": "http://bot.example.org/webhooks/telegram/webhook"}, "https://"),
-        ({"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/"}, "must end with /webhooks/telegram/webhook"),
-        ({"TELEGRAM_SECRET_TOKEN": "has spaces and ü"}, "may only hold"),
-    ],
-)
-def test_the_webhook_command_explains_what_is_missing(
-    api: RecordingServer, capsys: pytest.CaptureFixture[str], changes: dict, message: str
-) -> None:
-    assert telegram_webhook.main([], webhook_env(api, **changes)) == 1
-    assert message in capsys.readouterr().err
-    assert api.requests == []
-
-
-def test_the_webhook_command_reports_a_refusal(
-    api: RecordingServer, capsys: pytest.CaptureFixture[str]
-) -> None:
-    api.fail_next(400)
-    assert telegram_webhook.main([], webhook_env(api)) == 1
-    assert "Telegram refused" in capsys.readouterr().err
-
-
-def test_the_webhook_command_without_a_reachable_api_does_not_print_the_token(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    env = {"TELEGRAM_BOT_TOKEN": fake.TOKEN, "TELEGRAM_API_BASE": "http://127.0.0.1:9"}
-    assert telegram_webhook.main(["info"], env) == 1
-    err = capsys.readouterr().err
-    assert "could not reach the Bot API" in err and fake.TOKEN not in err
-
-
-def test_make_telegram_webhook_runs_the_command(api: RecordingServer) -> None:
-    env = {**os.environ, **webhook_env(api)}
-    # -o: never (re)install the venv from a test.
-    done = subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.installed", "telegram-webhook"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert [m for m, _ in calls(api)] == ["setWebhook"]

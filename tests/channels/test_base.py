@@ -1,25 +1,25 @@
-"""The helpers the channels share: hashed conversation ids, buttons read back from
-the tracker and chosen by number, splitting, sends with retries, the cleaning of
-incoming messages, the apology decision, and the body limit of the three webhooks
-(on a real Sanic server: `serve` and `exchange` are used by the channels' tests)."""
+"""What the channels share (bot/channels/base.py): hashed conversation ids, buttons
+read back from the tracker and chosen by number, splitting, sends with retries, the
+cleaning of incoming messages, the apology, re-deliveries and the order of turns,
+settings from the environment, and the body limit of the three webhooks (on a real
+Sanic server)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import dataclasses
 import json
+import logging
 import re
 import socket
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage, register
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.tracker_store import InMemoryTrackerStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     BotUttered,
@@ -30,10 +30,9 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
-from sanic import Sanic
 
-from bot.channels import rest, telegram, whatsapp
-from bot.channels.common import (
+from bot.channels import base, rest, telegram, whatsapp
+from bot.channels.base import (
     MAX_MESSAGE_CHARS,
     RecentIds,
     choose_button,
@@ -46,7 +45,9 @@ from bot.channels.common import (
     turn_failed,
     typed_text,
 )
+from bot.core.i18n import t
 from tests.fakes import telegram as fake_telegram
+from tests.fakes.rasa import DOMAIN, Agent, StubRasa, exchange, intent_event, nested, serve
 from tests.fakes.recorder import RecordingServer
 
 BUTTONS = [
@@ -96,9 +97,6 @@ def test_choose_button(reply: str, payload: str | None) -> None:
 
 def test_choose_button_without_buttons_picks_nothing() -> None:
     assert choose_button("1", []) is None
-
-
-DOMAIN = Domain.from_dict({"slots": {"language": {"type": "any", "mappings": [{"type": "custom"}]}}})
 
 
 def _store_with(*events: object) -> SimpleNamespace:
@@ -233,13 +231,6 @@ def test_recent_ids_drop_repeats_and_forget_the_oldest() -> None:
 # --- clean_message, typed_text --------------------------------------------------------------------------
 
 
-def nested(depth: int) -> dict[str, Any]:
-    value: dict[str, Any] = {"language": "es"}
-    for _ in range(depth):
-        value = {"language": value}
-    return value
-
-
 @pytest.mark.parametrize(
     ("text", "cleaned"),
     [
@@ -337,32 +328,6 @@ def test_typed_text_never_starts_with_a_slash(text: str, typed: str) -> None:
 # --- turn_failed: when the person gets the apology -----------------------------------------------------
 
 
-def intent_event(name: str) -> UserUttered:
-    return UserUttered(f"/{name}", intent={"name": name, "confidence": 1.0})
-
-
-class StubRasa:
-    """Stands in for Rasa's handler: saves `events` to the tracker, sends `replies`, or raises."""
-
-    def __init__(self, agent: Any, *events: Any, replies: tuple[str, ...] = (), error: bool = False) -> None:
-        self.agent, self.events, self.replies, self.error = agent, events, replies, error
-        self.received: list[UserMessage] = []
-
-    async def __call__(self, message: UserMessage) -> None:
-        self.received.append(message)
-        for reply in self.replies:
-            await message.output_channel.send_text_message(message.sender_id, reply)
-        if self.error:
-            raise RuntimeError("action server down")
-        store = self.agent.tracker_store
-        tracker = await store.retrieve(message.sender_id) or DialogueStateTracker(
-            message.sender_id, DOMAIN.slots
-        )
-        for event in self.events:
-            tracker.update(event)
-        await store.save(tracker)
-
-
 def _turn(*events: Any, replies: tuple[str, ...] = (), error: bool = False, agent: Any = None) -> bool:
     agent = agent or _store_with(intent_event("greet"), BotUttered("Hello!"))
     output = CollectingOutputChannel()
@@ -439,92 +404,152 @@ def test_an_unreadable_tracker_means_the_apology() -> None:
     assert _turn(intent_event("restart"), Restarted(), agent=SimpleNamespace(tracker_store=Broken())) is True
 
 
-# --- the webhooks on a real Sanic server: nothing is read past the limit --------------------------------
+# --- handle_turn: the one apology every channel sends ----------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def test_every_channel_sends_the_same_apology() -> None:
+    assert rest.handle_turn is whatsapp.handle_turn is telegram.handle_turn is base.handle_turn
 
 
-@contextlib.asynccontextmanager
-async def serve(channel: InputChannel, agent: Any) -> AsyncIterator[int]:
-    """`channel` registered as Rasa registers it (under /webhooks/, handing messages to
-    `agent.handle_message`), on a Sanic server; yields its port."""
-    # As sanic-testing does: several apps start in one process (Sanic recompiles its
-    # connection handling for the first app otherwise).
-    Sanic.test_mode = True
-    app = Sanic(f"channel-test-{uuid.uuid4().hex}")
-    app.ctx.agent = agent
-    register([channel], app, "/webhooks/")
-    port = free_port()
-    server = await app.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+def _handled(agent: Any, language: str | None, replied: bool = False) -> list[dict[str, Any]]:
+    output = CollectingOutputChannel()
+    message = UserMessage("text", output, "someone", input_channel="rest")
+    asyncio.run(
+        base.handle_turn(agent.rasa, message, agent, lambda: replied or bool(output.messages), language)
     )
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    try:
-        yield port
-    finally:
-        await server.before_stop()
-        server.close()
-        await server.wait_closed()
-        await server.after_stop()
+    return output.messages
 
 
-async def exchange(
-    port: int,
-    path: str,
-    headers: dict[str, str],
-    body: bytes = b"",
-    chunks: tuple[bytes, ...] | None = None,
-    timeout_s: float = 5.0,
-) -> tuple[int, Any, bool]:
-    """POSTs `body`, or `chunks` with chunked encoding (ending them with b"" finishes
-    the body; without it, only a server that stops reading can answer). Returns the
-    status, the answer (decoded when JSON, else text) and whether the server then
-    closed the connection."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1"] + [
-            f"{name}: {value}" for name, value in headers.items()
-        ]
-        if chunks is None:
-            head.append(f"Content-Length: {len(body)}")
-        else:
-            head.append("Transfer-Encoding: chunked")
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-        for chunk in chunks or ():
-            writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            await writer.drain()
-        await writer.drain()
-        status_line, *header_lines = (
-            (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout_s)).decode().split("\r\n")
+@pytest.mark.parametrize("language", ["en", "es", None])
+def test_a_failed_turn_gets_the_apology_in_the_given_language(language: str | None) -> None:
+    agent = Agent(intent_event("greet"), ActionExecuted("action_greet"))
+    assert _handled(agent, language) == [
+        {"recipient_id": "someone", "text": t("system.unavailable", language)}
+    ]
+
+
+def test_the_apology_is_in_the_conversations_language_first() -> None:
+    agent = Agent(error=True)
+    asyncio.run(
+        agent.tracker_store.save(
+            DialogueStateTracker.from_events("someone", [SlotSet("language", "es")], slots=DOMAIN.slots)
         )
-        answer_headers = dict(line.lower().split(": ", 1) for line in header_lines if line)
-        raw = await asyncio.wait_for(reader.readexactly(int(answer_headers["content-length"])), timeout_s)
-        try:
-            closed = await asyncio.wait_for(reader.read(1), 1.0) == b""
-        except asyncio.TimeoutError:
-            closed = False
-        answer = json.loads(raw) if "json" in answer_headers.get("content-type", "") else raw.decode()
-        return int(status_line.split()[1]), answer, closed
-    finally:
-        writer.close()
+    )
+    assert _handled(agent, "en") == [{"recipient_id": "someone", "text": t("system.unavailable", "es")}]
 
 
-class Agent:
-    """Rasa's agent as the channels use it: a tracker store, and handle_message (a StubRasa)."""
+def test_a_turn_that_answered_or_was_silent_gets_no_apology_from_handle_turn() -> None:
+    assert _handled(Agent(intent_event("greet"), replies=("Hello!",)), "en") == [
+        {"recipient_id": "someone", "text": "Hello!"}
+    ]
+    assert _handled(Agent(intent_event("restart"), Restarted()), "en") == []
 
-    def __init__(self, *events: Any, replies: tuple[str, ...] = (), error: bool = False) -> None:
-        self.tracker_store = InMemoryTrackerStore(DOMAIN)
-        self.rasa = StubRasa(self, *events, replies=replies, error=error)
 
-    async def handle_message(self, message: UserMessage) -> None:
-        await self.rasa(message)
+@pytest.mark.parametrize("key", ["channel.text_only", "telegram.stale_button"])
+def test_say_writes_the_channels_own_reply_in_the_conversations_language(key: str) -> None:
+    agent = _store_with(SlotSet("language", "es"))
+    output = CollectingOutputChannel()
+    asyncio.run(base.say(output, agent, "someone", key, "en"))
+    asyncio.run(base.say(output, agent, "nobody", key, "en"))
+    assert [message["text"] for message in output.messages] == [t(key, "es"), t(key, "en")]
+
+
+# --- TurnOrder: one person's turns in order -------------------------------------------------------------
+
+
+def test_one_persons_turns_run_in_the_order_they_arrived() -> None:
+    order = base.TurnOrder()
+    done: list[str] = []
+
+    async def turn(name: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        done.append(name)
+
+    async def scenario() -> None:
+        tasks = [
+            order.run("ana", turn("ana 1", 0.05), "test turn"),
+            order.run("ana", turn("ana 2", 0), "test turn"),
+            order.run("ben", turn("ben 1", 0), "test turn"),
+        ]
+        assert order.running() == 2
+        await asyncio.gather(*tasks)
+
+    asyncio.run(scenario())
+    assert done == ["ben 1", "ana 1", "ana 2"]  # Ben never waits for Ana
+    assert order.running() == 0  # finished turns are forgotten
+
+
+def test_a_failed_turn_is_logged_without_its_content_and_the_next_one_runs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    order = base.TurnOrder()
+    done: list[str] = []
+
+    async def failing() -> None:
+        raise RuntimeError("passport X1234567")
+
+    async def after() -> None:
+        done.append("next")
+
+    async def scenario() -> None:
+        first = order.run("ana", failing(), "test message")
+        second = order.run("ana", after(), "test message")
+        await asyncio.gather(first, second)  # neither task raises
+
+    with caplog.at_level(logging.ERROR, logger="bot.channels.base"):
+        asyncio.run(scenario())
+    assert done == ["next"]
+    assert [record.getMessage() for record in caplog.records] == ["Handling a test message failed."]
+
+
+# --- settings from the environment, and the shape of a messaging channel --------------------------------
+
+
+def test_required_env_needs_every_name_set_and_not_blank() -> None:
+    env = {"A": " one ", "B": "two", "C": " "}
+    assert base.required_env(env, "A", "B") == ["one", "two"]
+    assert base.required_env(env, "A", "C") is None
+    assert base.required_env(env, "A", "D") is None
+
+
+def test_url_env_has_a_default_and_no_trailing_slash() -> None:
+    assert base.url_env({}, "API", "https://api.example.org") == "https://api.example.org"
+    assert base.url_env({"API": " http://127.0.0.1:9/ "}, "API", "https://x") == "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize("config", [whatsapp.TwilioConfig, telegram.TelegramConfig])
+def test_every_channel_config_is_a_frozen_dataclass_read_by_from_env(config: Any) -> None:
+    assert dataclasses.is_dataclass(config) and config.__dataclass_params__.frozen
+    assert config.from_env({}) is None
+
+
+def test_one_body_limit_by_default_and_whatsapps_own_declared_on_its_channel() -> None:
+    assert rest.RestInput.max_body_bytes == telegram.TelegramInput.max_body_bytes == base.MAX_BODY_BYTES
+    assert whatsapp.WhatsAppInput.max_body_bytes == 64_000
+    assert not any(hasattr(module, "MAX_BODY_BYTES") for module in (rest, telegram, whatsapp))
+
+
+@pytest.mark.parametrize("channel", [whatsapp.WhatsAppInput, telegram.TelegramInput])
+def test_a_messaging_channel_hashes_the_account_with_its_name(channel: Any) -> None:
+    messaging = channel(None, b"secret")
+    assert messaging.config is None
+    assert messaging.sender_id("42") == conversation_id(channel.name(), "42", b"secret")
+
+
+@pytest.mark.parametrize("channel", [whatsapp.WhatsAppInput, telegram.TelegramInput])
+def test_a_messaging_channel_without_its_settings_is_off_and_says_so(
+    channel: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    for name in ("TWILIO_ACCOUNT_SID", "TELEGRAM_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    with caplog.at_level(logging.INFO, logger="bot.channels.base"):
+        messaging = channel.from_credentials(None)
+    assert messaging.config is None
+    assert f"The {channel.name()} channel is off" in caplog.text
+
+
+# --- the webhooks on a real Sanic server: nothing is read past the limit --------------------------------
 
 
 def _webhooks() -> list[tuple[InputChannel, str, int, dict[str, str]]]:
@@ -535,19 +560,19 @@ def _webhooks() -> list[tuple[InputChannel, str, int, dict[str, str]]]:
         (
             rest.RestInput(),
             "/webhooks/rest/webhook",
-            rest.MAX_BODY_BYTES,
+            rest.RestInput.max_body_bytes,
             {"Content-Type": "application/json"},
         ),
         (
             whatsapp.WhatsAppInput(twilio, b"key"),
             "/webhooks/whatsapp/webhook",
-            whatsapp.MAX_BODY_BYTES,
+            whatsapp.WhatsAppInput.max_body_bytes,
             {"Content-Type": "application/x-www-form-urlencoded"},
         ),
         (
             telegram.TelegramInput(bot, b"key"),
             "/webhooks/telegram/webhook",
-            telegram.MAX_BODY_BYTES,
+            telegram.TelegramInput.max_body_bytes,
             {"Content-Type": "application/json", telegram.SECRET_HEADER: fake_telegram.SECRET},
         ),
     ]
