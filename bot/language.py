@@ -1,39 +1,11 @@
 """Tells whether a chat message is English or Spanish, and spots explicit language requests.
 
-Short chat messages defeat statistical detectors ("hello" scores as Spanish,
-"Juan Pérez" as surely Spanish), so `detect_language` goes in four steps:
-
-1. What shows no language is set aside: markup, links, e-mail addresses, button
-   payloads ("/affirm"), tokens with a digit (numbers, dates, passport numbers),
-   month names and the "de"/"of" around them, place names made of common words
-   ("La Paz", "Santa Cruz de la Sierra", "Estados Unidos"), runs of two or more
-   capitalised unknown words (names: "Juan Pérez", "Ana María de la Cruz"), and
-   the words both languages use for short answers ("ok", "ya", "si", "no").
-2. Each distinct remaining word found in the word lists scores for its language:
-   2 for most words ("hola", "porfa", "nomás", "need", "I"), 1 for weak ones:
-   articles and prepositions that also sit inside names and dates ("de la",
-   "the 5th of"), the names of the languages, and the portal's nouns, which people
-   quote in the other language ("necesito el confirmation page"). A set phrase
-   ("buenos días", "thank you") counts as one word. Typos are forgiven by
-   squeezing stretched letters ("holaaa") and, for Spanish, by spelling by sound
-   ("nesesito", "kiero", "grasias"). "¿" or "¡" adds 1 to Spanish.
-3. When at least three words are left and one of them, other than a name
-   connector ("de", "la"), was recognised, lingua (English and Spanish only,
-   built once on first use) judges them all, unrecognised ones included (typos,
-   rarer words), and adds 2 to the language it is at least 80 % sure of.
-4. A language wins when it has at least 1.5 times the other language's score and
-   something that decides: a word scoring 2, or lingua's vote together with a
-   recognised word of its own ("perdí la carta"). Lingua alone never decides: it
-   reads "el tracking no me sale" as English and lower-case names ("maria del
-   carmen lopez") as Spanish. So a mixed message goes by its dominant language
-   ("hola, I need help" is English, "necesito el confirmation page" Spanish), a
-   balanced one ("gracias, thanks", "hello, buenos días") gives None, and so does
-   anything unclear: the caller keeps the language it has, or asks.
-
-`wants_language` is the other question: which language the person asks for
-("en inglés porfa" is Spanish text asking for English).
-
-Only the first `MAX_CHARS` characters are read, and neither function raises.
+`detect_language` goes in four steps: (1) it sets aside what shows no language (links,
+payloads, numbers, dates, names, place names, "ok"); (2) each remaining word found in
+the word lists of bot/data/language_words.yml scores for its language; (3) lingua adds
+its vote on three words or more; (4) a language wins only when it clearly dominates,
+else None. `wants_language` gives the language a message asks for ("en inglés porfa":
+English), or None. Only the first `MAX_CHARS` characters are read; neither raises.
 """
 
 from __future__ import annotations
@@ -41,7 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from bot.core.text import fold
@@ -53,128 +27,82 @@ _DOMINANCE = 1.5
 _MIN_LINGUA_WORDS = 3
 _MIN_LINGUA_CONFIDENCE = 0.8
 
-# Folded: lower case, no accents, no apostrophes ("I'm" -> "im", "días" -> "dias").
-# Weak words also turn up inside names and dates ("de la", "the 5th of"), name a
-# language, or are the portal's nouns, which people quote in the other language
-# ("el confirmation page").
+# The word lists, written folded; the file's comments say what each is for.
+DATA_FILE = Path(__file__).resolve().parent / "data" / "language_words.yml"
+_LANGUAGES = ("en", "es")
+_WEIGHTS = {"strong": _STRONG, "weak": _WEAK}
+
+
+def _fold(typed: str) -> str:
+    """Lower case, no accents, no apostrophes: "Días" -> "dias", "I'm" -> "im"."""
+    return fold(re.sub(r"['’]", "", typed))
+
+
+def _load_word_lists() -> dict[str, object]:
+    with DATA_FILE.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if not isinstance(data, dict):
+        raise TypeError(f"{DATA_FILE.name}: not a mapping of word lists")
+    return data
+
+
+_DATA = _load_word_lists()
+
+
+def _entry(*keys: str) -> object:
+    value: object = _DATA
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            raise ValueError(f"{DATA_FILE.name}: {'.'.join(keys)} is missing")
+        value = value[key]
+    return value
+
+
+def _folded_words(words: object, where: str) -> tuple[str, ...]:
+    """The words of a string, each checked to be written folded (as messages are compared)."""
+    if not isinstance(words, str) or not words.split():
+        raise ValueError(f"{DATA_FILE.name}: {where} is not words separated by spaces")
+    for word in words.split():
+        if _fold(word) != word:
+            raise ValueError(f"{DATA_FILE.name}: {where}: {word!r} is not folded")
+    return tuple(words.split())
+
+
+def _word_list(*keys: str) -> tuple[str, ...]:
+    return _folded_words(_entry(*keys), ".".join(keys))
+
+
+def _word_set(*keys: str) -> frozenset[str]:
+    return frozenset(_word_list(*keys))
+
+
+def _phrase_list(key: str) -> list[tuple[str, ...]]:
+    phrases = _entry(key)
+    if not isinstance(phrases, list):
+        raise TypeError(f"{DATA_FILE.name}: {key} is not a list of phrases")
+    return [_folded_words(phrase, key) for phrase in phrases]
+
+
+# Language -> weight -> words; a weak word never decides alone.
 _WORDS = {
-    "en": {
-        _STRONG: """
-            about absolutely after afternoon again all already alright also another answer
-            any anybody anymore anyone anything approved are arent ask asked available
-            awesome back bc be because been before being born bring brought but call called
-            cancel cannot cant cause change changed check checked closed closest coming cool
-            correct could couldnt course created cuz dad daughter day days definitely denied
-            did didnt do does doesnt done dont even evening everyone everything exactly
-            excellent exit family father find fine first found free gave get gets getting
-            give go going gonna good goodbye got gotta great greetings guys had happen
-            happened has hasnt have havent hello help helped her here hi him his hiya hour
-            hours how howdy hows husband hw i idk if ill im incorrect is isnt issue it its
-            ive just keep know last later let lets live living long look looking made make
-            many married may maybe mean means might mine mistake mom money month months more
-            morning most mother much must my nah nearest need needed needs never nevermind
-            new next night nope not nothing now nvm old only open other our ours paid pay
-            people perfect pick picked please pls plz price print printed problem question
-            quit ready really receive received recieve recieved refused request requested
-            restart retry right said same saw say says see send sending sent she should
-            signed since so some someone something soon start started still stop sure take
-            tell than thank thanks thanx that thats their them then there these they theyre
-            thing things think this thnks thnx those thought thx time tnks tnx today told
-            tomorrow too took tried try ty understand until ur urgent use used very wait
-            waited waiting wanna want wanted wants was wasnt wat way we week weeks welcome
-            went were what whats when where wheres which who whom whose wht why wife will
-            wont work worked working works worries would wouldnt wrong yeah year years yep
-            yes yesterday yet you your youre yours yup
-        """,
-        _WEAK: """
-            account address am an and appointment as at birth by bye case confirmation
-            consulate date document documents embassy english fee for form from hey in
-            interview letter number of office on or package page papers passport phone r
-            sorry spanish the to u with
-        """,
-    },
-    "es": {
-        _STRONG: """
-            abierta abierto abre aca acuerdo adios agencia ahi ahora ahorita algo alguien
-            alguna alguno alla alo ano anos antes anular aprobada aprobado apurese aqui asi
-            atiende aun aver ayer ayuda ayudar ayudeme ayudenme basta bien buen buena buenas
-            bueno buenos buscar busco cambiar cambio cancela cancelar casada casado cercana
-            cercano chaito chao chau chuta ciudad claro coincide como consulta correcta
-            correcto cosa creo cual cuales cuando cuanta cuantas cuanto cuantos cuesta
-            cuestan cuidese dale debe debo decir demora desde despues detener devolver
-            devuelve devuelven dia dias dice dicen digame dijeron dijo dime dinero disculpa
-            disculpe domicilio donde duda ella ellos empezar encontrar encuentro entender
-            entendi entendida entendido entiendo entonces entre entrega enviame enviar
-            enviaron envie envieme envio equivocado equivoque era eres es esperando esperar
-            espere espero esposa esposo esta estamos estan estoy exacto excelente explicame
-            familia favor fue fui funciona genial gente gracias grax habia habla hablar
-            hable hablo hace hacemos hacer hago han harto hasta hay hemos hice hija hijo
-            hizo hoja hola holi hora hoy idioma imprimir imprimo incorrecto informacion
-            inscribi intentar intento joven le les listo llamar llamo llega llegar llego
-            llevar llevo lo luego mal mama manana mandado mandame mandamos mandar mandaron
-            mande mandeme mando mas mejor menos mes meses mi mira mire mis misma mismo mucha
-            muchas mucho muchos muy naci nacida nacido nacio nada nadie necesita necesitamos
-            necesitan necesito negada negado noches nomas nop nos nosotros nueva nuevamente
-            nuevo nunca oiga ola olvidalo olvide onda opciones otra otro oye pagar pago
-            pague papa pasa pasado paso pasos pedido perdon perfecto pero persona piden
-            pidieron plata plis podria porfa porfavor porfis porq porque pq precio pregunta
-            preguntar primera problema pronto pue puede pueden puedo pues q que queria quien
-            quiere quiero quisiera rechazada recibi recibimos recibio recibir recoger recojo
-            registrada registrado registrar registrarme registre reiniciar responde
-            respuesta sabados sabe saber salir saludos se seguir segura seguro semana
-            semanas senor senora senorita serio servicio siempre sigue sin sip sirve sobre
-            solo somos soy su supuesto sus tal tambien tampoco tanto tarda tardan tardes te
-            tenemos tengo tenia terminar tiempo tiene tienen tmb toda todas todavia todo
-            todos tu ud uds ultimo urgente usted ustedes va vale vamos veo ver vez vi viajar
-            vivo volver vos voy wena wenas weno xfa xfavor xq yo
-        """,
-        _WEAK: """
-            al carta caso castellano cita con confirmacion consulado correo cuenta de del
-            direccion documento documentos el embajada en enlace entrevista espanol fecha
-            formulario ingles la las los nacimiento numero oficina pagina papeles paquete
-            para pasaporte por solicitud telefono tramite un una unas unos van y
-        """,
-    },
+    language: {weight: _word_list("words", language, name) for name, weight in _WEIGHTS.items()}
+    for language in _LANGUAGES
 }
-
-
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-# Words that show no language on their own: short answers both sides type, and
-# words both languages use.
-_NEUTRAL = _word_set(
-    """
-    ok okay okey oki k ya si no a o me he son come once final hotel email mail link online web
-    pdf dhl visa usa us id ha jaja jajaja haha lol xd mm mmm hmm ah oh eh uh
-    """
-)
-_MONTHS = _word_set(
-    """
-    january february march april june july august september october november december jan feb
-    apr jun jul aug sep sept oct nov dec enero febrero marzo abril mayo junio julio agosto
-    septiembre setiembre octubre noviembre diciembre ene abr dic
-    """
-)
-# A month only next to a number ("May 5"); otherwise the verb ("may I ask").
-_MONTHS_NEXT_TO_NUMBERS = _word_set("may")
-_DATE_CONNECTORS = _word_set("de del of the el")
-# Inside a run of capitalised unknown words these belong to the name ("Cruz de la Sierra").
-_NAME_CONNECTORS = _word_set("de del la las los el y da do dos van von")
-# Place names made of common words (one-word places are in no word list anyway).
-_PLACES = """
-    santa cruz de la sierra, la paz, el alto, santa cruz, buenos aires, estados unidos,
-    united states, el salvador, costa rica, puerto rico, republica dominicana,
-    dominican republic, reino unido, united kingdom, new york, nueva york, los angeles,
-    las vegas, san jose, san salvador, santo domingo, ciudad de mexico, mexico city,
-    la habana, new jersey
-"""
-# Counted as one word, so "hello, buenos días" is as balanced as "hello, hola".
-_SET_PHRASES = """
-    buenos dias, buen dia, buenas tardes, buenas noches, muchas gracias, por favor, que tal,
-    good morning, good afternoon, good evening, good night, thank you, thank u, thanks a lot
-"""
+_NEUTRAL = _word_set("neutral")
+_MONTHS = _word_set("months")
+_MONTHS_NEXT_TO_NUMBERS = _word_set("months_next_to_numbers")
+_DATE_CONNECTORS = _word_set("date_connectors")
+_NAME_CONNECTORS = _word_set("name_connectors")
+_PLACES = _phrase_list("places")
+_SET_PHRASES = _phrase_list("set_phrases")
+_LANGUAGE_NAMES = {
+    word: language for language in _LANGUAGES for word in _word_list("language_names", language)
+}
+_REQUEST_VERBS = _word_set("request_verbs")
+_PREPOSITIONS = _word_set("prepositions")
+_FILLERS = _word_set("fillers")
+_NEGATIONS = _word_set("negations")
+_ABILITIES = _word_set("abilities")
 
 _PAYLOAD = re.compile(r"/\w+(?:\{.*\})?", re.DOTALL)
 _NOISE = re.compile(r"<[^>]*>|&#?\w+;|https?://\S+|www\.\S+|\S+@\S+")
@@ -191,19 +119,14 @@ def _head(text: str) -> str:
     return text[:end]
 
 
-def _fold(typed: str) -> str:
-    """Lower case, no accents, no apostrophes: "Días" -> "dias", "I'm" -> "im"."""
-    return fold(re.sub(r"['’]", "", typed))
-
-
 def _build_lexicon() -> dict[str, tuple[str, int]]:
     """Folded word -> (language, weight); a word in both languages or also neutral is a mistake."""
     lexicon: dict[str, tuple[str, int]] = {}
     for language, weights in _WORDS.items():
         for weight, words in weights.items():
-            for word in words.split():
+            for word in words:
                 if word in lexicon or word in _NEUTRAL:
-                    raise ValueError(f"language word lists: {word!r} is listed twice")
+                    raise ValueError(f"{DATA_FILE.name}: {word!r} is listed twice")
                 lexicon[word] = (language, weight)
     return lexicon
 
@@ -213,10 +136,10 @@ _LEXICON = _build_lexicon()
 
 def _phrases() -> dict[str, list[tuple[tuple[str, ...], int | None]]]:
     """First word -> (words, index of the word that counts); a place has none: it counts for nothing."""
-    places = [(tuple(place.split()), None) for place in _PLACES.split(",")]
+    places: list[tuple[tuple[str, ...], int | None]] = [(place, None) for place in _PLACES]
     set_phrases = [
         (words, max(range(len(words)), key=lambda i: _LEXICON.get(words[i], ("", 0))[1]))
-        for words in (tuple(phrase.split()) for phrase in _SET_PHRASES.split(","))
+        for words in _SET_PHRASES
     ]
     by_first_word: dict[str, list[tuple[tuple[str, ...], int | None]]] = {}
     for words, counted in places + set_phrases:
@@ -378,20 +301,6 @@ def detect_language(text: str | None) -> str | None:
     return None
 
 
-_LANGUAGE_NAMES = {"english": "en", "ingles": "en", "spanish": "es", "espanol": "es", "castellano": "es"}
-# Asking to be spoken to, written to or answered in a language, or to switch to it.
-_REQUEST_VERBS = _word_set(
-    """
-    speak talk write answer reply respond switch change continue use prefer hablo hablar hable
-    hableme hablame hablemos escriba escribame escribir responda responder conteste contestar
-    cambiar cambie cambia seguir sigamos continuar prefiero
-    """
-)
-_PREPOSITIONS = _word_set("in en")
-# Words that may sit around a bare language name: "English please", "español porfa".
-_FILLERS = _word_set("please pls plz porfa por favor thanks gracias ok okay yes si hi hello hola only solo")
-_NEGATIONS = _word_set("no not dont doesnt cant cannot never nunca")
-_ABILITIES = _word_set("speak understand read know talk write hablo entiendo leo se manejo hablar entender")
 _NEGATION_REACH = 4
 
 

@@ -3,8 +3,10 @@
 import time
 
 import pytest
+import yaml
 
-from bot.language import MAX_CHARS, detect_language, wants_language
+from bot.core.text import fold
+from bot.language import DATA_FILE, MAX_CHARS, detect_language, wants_language
 
 ENGLISH = [
     "hello",
@@ -613,3 +615,68 @@ def test_a_bare_language_name_asks_for_a_language_without_showing_one(text, want
 
 def test_spanish_text_can_ask_for_english():
     assert (detect_language("en ingles porfa"), wants_language("en ingles porfa")) == ("es", "en")
+
+
+def word_lists():
+    with DATA_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+WORD_LISTS = ("neutral", "months", "months_next_to_numbers", "date_connectors", "name_connectors")
+WANTS_LISTS = ("request_verbs", "prepositions", "fillers", "negations", "abilities")
+
+
+def test_the_word_lists_load_written_folded():
+    lists = word_lists()
+    assert set(lists) == {"words", "places", "set_phrases", "language_names", *WORD_LISTS, *WANTS_LISTS}
+    texts = [lists["words"][language][weight] for language in ("en", "es") for weight in ("strong", "weak")]
+    texts += [lists[name] for name in (*WORD_LISTS, *WANTS_LISTS)]
+    texts += [lists["language_names"][language] for language in ("en", "es")]
+    for phrases in (lists["places"], lists["set_phrases"]):
+        assert phrases
+        assert all(isinstance(phrase, str) and len(phrase.split()) >= 2 for phrase in phrases)
+        texts += phrases
+    for text in texts:
+        assert isinstance(text, str)
+        assert text.split()
+        assert all(word == fold(word) and "'" not in word for word in text.split()), text
+    scored = [*texts[:4], lists["neutral"]]
+    every_word = [word for text in scored for word in text.split()]
+    assert len(every_word) == len(set(every_word))
+
+
+# A word of each list and a message that reads differently without it in that list.
+A_WORD_OF_EACH_LIST = [
+    (("words", "en", "strong"), "need", detect_language, "need", "en"),
+    (("words", "en", "weak"), "passport", detect_language, "gracias passport number", None),
+    (("words", "es", "strong"), "necesito", detect_language, "necesito", "es"),
+    (("words", "es", "weak"), "carta", detect_language, "¿hello carta?", None),
+    (("neutral",), "jaja", detect_language, "hello, jaja jaja", "en"),
+    (("months",), "marzo", detect_language, "hello de marzo", "en"),
+    (("months_next_to_numbers",), "may", detect_language, "May 5", None),
+    (("date_connectors",), "el", detect_language, "¿thanks, el 5?", "en"),
+    (("name_connectors",), "de", detect_language, "hello Ana de la Cruz", "en"),
+    (("places",), "new york", detect_language, "hola new york", "es"),
+    (("set_phrases",), "buenos dias", detect_language, "hello, buenos días", None),
+    (("language_names", "en"), "english", wants_language, "english", "en"),
+    (("request_verbs",), "speak", wants_language, "can you speak English with me", "en"),
+    (("prepositions",), "in", wants_language, "I want it in English", "en"),
+    (("fillers",), "please", wants_language, "English please", "en"),
+    (("negations",), "dont", wants_language, "I don't speak English", "es"),
+    (("abilities",), "entiendo", wants_language, "no entiendo inglés", "es"),
+]
+
+
+@pytest.mark.parametrize(("keys", "word", "read", "text", "expected"), A_WORD_OF_EACH_LIST)
+def test_a_word_of_each_list_is_read(keys, word, read, text, expected):
+    listed = word_lists()
+    for key in keys:
+        listed = listed[key]
+    assert word in (listed if isinstance(listed, list) else listed.split())
+    assert read(text) == expected
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_strong_word_alone_shows_its_language(language):
+    words = word_lists()["words"][language]["strong"].split()
+    assert [word for word in words if detect_language(word) != language] == []

@@ -19,7 +19,7 @@ featurizers.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse
@@ -126,7 +126,9 @@ class LinearIntentClassifier(GraphComponent):
         return dict(zip(self._weights["classes"].tolist(), mixed[0].tolist()))
 
     def _softmax(self, model: str, features: Any) -> np.ndarray:
-        scores = np.asarray(features @ self._weights[f"{model}_coef"].T) + self._weights[f"{model}_intercept"]
+        # Called once the classifier is trained or loaded (probabilities asserts it).
+        weights = cast("dict[str, np.ndarray]", self._weights)
+        scores = np.asarray(features @ weights[f"{model}_coef"].T) + weights[f"{model}_intercept"]
         exps = np.exp(scores - scores.max(axis=1, keepdims=True))
         return exps / exps.sum(axis=1, keepdims=True)
 
@@ -170,7 +172,10 @@ class LinearIntentClassifier(GraphComponent):
     def matrices(messages: list[Message]) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
         """The word features (present or not, rows of unit length) and the sentence
         vectors of `messages`."""
-        pairs = [LinearIntentClassifier.features(message) for message in messages]
+        # Featurized messages only: train and process check that each has both features.
+        pairs = [
+            cast("tuple[Any, np.ndarray]", LinearIntentClassifier.features(message)) for message in messages
+        ]
         # Presence scored better than counts on the held-out set, and trains faster.
         words = normalize(scipy.sparse.vstack([pair[0] for pair in pairs], format="csr").sign())
         return words, np.stack([pair[1] for pair in pairs])

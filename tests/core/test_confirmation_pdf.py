@@ -7,11 +7,11 @@ from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
-from tests.core.test_confirmation_page import make_confirmation
 
 from bot.core.confirmation_pdf import qr_code, render_confirmation_pdf
 from bot.core.i18n import t
 from bot.core.profile import load_profile
+from tests.core.test_confirmation_page import make_confirmation
 
 
 @pytest.fixture(scope="module")
