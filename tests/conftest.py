@@ -1,6 +1,7 @@
-"""Shared pytest set-up: the running-stack fixtures (started only by the tests that ask for them).
+"""Shared pytest set-up: the running-stack fixtures (started only by the tests that ask for them)
+and the fake Telegram Bot API's.
 
 The project root is on the import path through `pythonpath` in pyproject.toml.
 """
 
-pytest_plugins = ("tests.stack",)
+pytest_plugins = ("tests.stack", "tests.fakes.telegram")

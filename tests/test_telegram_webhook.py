@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,20 +15,6 @@ from bot.core.settings import PROJECT_ROOT
 from tests.fakes import telegram as fake
 from tests.fakes.recorder import RecordingServer
 from tests.fakes.telegram import calls
-
-
-@pytest.fixture(scope="module")
-def bot_api() -> Iterator[RecordingServer]:
-    server = fake.fake_bot_api()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def api(bot_api: RecordingServer) -> RecordingServer:
-    bot_api.clear()
-    return bot_api
-
 
 WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
 

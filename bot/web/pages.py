@@ -132,25 +132,28 @@ def _unavailable(request: web.Request, error: RegistryUnavailable) -> web.Respon
     return response
 
 
-async def confirmation_page(request: web.Request) -> web.Response:
+async def _confirmation_or_error(request: web.Request) -> Confirmation | web.Response:
+    """The confirmation the link names, or the page saying why there is none (404, 503)."""
     try:
         confirmation = await _find_confirmation(request)
     except RegistryUnavailable as error:
         return _unavailable(request, error)
-    if confirmation is None:
-        return _not_found(request)
+    return _not_found(request) if confirmation is None else confirmation
+
+
+async def confirmation_page(request: web.Request) -> web.Response:
+    confirmation = await _confirmation_or_error(request)
+    if isinstance(confirmation, web.Response):
+        return confirmation
     language = _requested_language(request, confirmation.language)
     profile = request.app[PROFILE]
     return _html_page(lambda nonce: render_confirmation_html(confirmation, profile, language, nonce=nonce))
 
 
 async def confirmation_pdf(request: web.Request) -> web.Response:
-    try:
-        confirmation = await _find_confirmation(request)
-    except RegistryUnavailable as error:
-        return _unavailable(request, error)
-    if confirmation is None:
-        return _not_found(request)
+    confirmation = await _confirmation_or_error(request)
+    if isinstance(confirmation, web.Response):
+        return confirmation
     language = _requested_language(request, confirmation.language)
     pdf = await asyncio.to_thread(render_confirmation_pdf, confirmation, request.app[PROFILE], language)
     filename = re.sub(r"[^A-Za-z0-9_-]", "", confirmation.number)

@@ -179,8 +179,7 @@ async function main() {
     const page = await context.newPage();
     page.on("pageerror", (error) => result.pageErrors.push(String(error)));
     page.on("console", (message) => {
-      // The browser asks for /favicon.ico on its own; the page has none.
-      if (message.type() === "error" && !message.location().url.endsWith("/favicon.ico")) {
+      if (message.type() === "error") {
         result.pageErrors.push(message.text());
       }
     });

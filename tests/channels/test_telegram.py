@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -321,19 +320,6 @@ class Rasa:
         self.received.append(message)
         for reply in self.replies:
             await message.output_channel.send_response(message.sender_id, dict(reply))
-
-
-@pytest.fixture(scope="module")
-def bot_api() -> Iterator[RecordingServer]:
-    server = fake.fake_bot_api()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def api(bot_api: RecordingServer) -> RecordingServer:
-    bot_api.clear()
-    return bot_api
 
 
 @pytest.fixture

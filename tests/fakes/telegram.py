@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from tests.fakes.recorder import Recorded, RecordingServer
 
@@ -205,3 +208,18 @@ def channel_post_update(chat_id: int, text: str) -> dict[str, Any]:
 def telegram_environment(api_url: str) -> dict[str, str]:
     """The variables that switch the Telegram channel on, pointed at the fake API."""
     return {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_SECRET_TOKEN": SECRET, "TELEGRAM_API_BASE": api_url}
+
+
+# Fixtures (tests/conftest.py loads this module as a plugin): one fake Bot API per test
+# module, emptied before each test.
+@pytest.fixture(scope="module")
+def bot_api() -> Iterator[RecordingServer]:
+    server = fake_bot_api()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api(bot_api: RecordingServer) -> RecordingServer:
+    bot_api.clear()
+    return bot_api
