@@ -7,6 +7,7 @@
 - log redaction (bot.core.log_privacy) before Rasa writes its first line;
 - the changes of bot.rasa_tuning (action responses validated without re-checking
   Rasa's schema on every call);
+- typed button titles read as the button (bot.typed_buttons), in every channel;
 - a cap on request bodies (Sanic's REQUEST_MAX_SIZE, read from the environment
   when Rasa creates its app), checked against Content-Length before any is read;
 - one OpenBLAS thread (OPENBLAS_NUM_THREADS, read when numpy loads): its idle
@@ -48,9 +49,10 @@ def main() -> None:
     sys.argv = rasa_argv(sys.argv[1:], os.environ)
     from rasa.__main__ import main as rasa_main
 
-    from bot import rasa_tuning
+    from bot import rasa_tuning, typed_buttons
 
     rasa_tuning.install()
+    typed_buttons.install()
 
     rasa_main()
 

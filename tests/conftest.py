@@ -4,4 +4,4 @@ and the fake Telegram Bot API's.
 The project root is on the import path through `pythonpath` in pyproject.toml.
 """
 
-pytest_plugins = ("tests.stack", "tests.fakes.telegram")
+pytest_plugins = ("tests.fakes.telegram", "tests.stack")

@@ -12,6 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.ask import unclear_answer_to, yes_or_no_to
 from bot.actions.base import BotAction, LanguageFollowingForm
 from bot.actions.flow import back_to_summary, clear, reopen_form
 from bot.actions.history import (
@@ -26,10 +27,13 @@ from bot.actions.reply import Reply, reply_for, say_lookup_limited, say_try_agai
 from bot.actions.services import ask_limiter, services
 from bot.core.dates import correct_date_of_birth, parse_date_correction
 from bot.core.i18n import LANGUAGES
+from bot.core.registered import said_registered
 from bot.core.registry import Applicant, RegistryUnavailable
 from bot.core.result import Result
 from bot.core.validation import validate_date_of_birth, validate_nationality, validate_passport
 
+# The intents whose slot mappings answer "registered before?" (domain.yml).
+REGISTERED_INTENTS = frozenset({"already_registered", "not_registered", "affirm", "deny"})
 PERSONAL_FIELDS = ("passport_number", "date_of_birth", "date_alternative", "date_confirmed", "nationality")
 # The three fields a registration is found or saved by, each with its validator.
 IDENTITY_VALIDATORS: dict[str, Callable[[str], Result]] = {
@@ -42,9 +46,22 @@ CHANGEABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "applicant_form": {
         "passport_number": ("passport_number", "details_confirmed"),
         "date_of_birth": ("date_of_birth", "date_alternative", "date_confirmed", "details_confirmed"),
-        "nationality": ("nationality", "details_confirmed"),
+        "nationality": ("nationality", "spelling_suggestion", "spelling_confirmed", "details_confirmed"),
     },
-    "location_form": {"return_location": ("return_city", "return_location", "location_confirmed")},
+    "location_form": {
+        "return_location": (
+            "return_city",
+            "return_location",
+            "location_confirmed",
+            "spelling_suggestion",
+            "spelling_confirmed",
+        )
+    },
+}
+# The deletion check asks the same three fields; a change reopens its yes/no instead.
+CHANGEABLE["deletion_form"] = {
+    field: (*(slot for slot in slots if slot != "details_confirmed"), "deletion_confirmed")
+    for field, slots in CHANGEABLE["applicant_form"].items()
 }
 # A new passport number, date of birth or nationality makes an earlier lookup or
 # summary confirmation stale.
@@ -70,6 +87,16 @@ def _checked(
     if not result.ok:
         reply.say(result.error or "errors.empty", **result.params)
     return {slot: result.value if result.ok else None, **count_attempt(tracker, slot, result.ok)}, result
+
+
+def _offer(suggestion: str) -> dict[str, Any]:
+    """The slots that ask "Did you mean …?" for a probable reading of a misspelt nationality."""
+    return {"spelling_suggestion": suggestion, "spelling_confirmed": None}
+
+
+def _reads_as_nationality(result: Result) -> bool:
+    """A nationality, or a misspelt one worth offering."""
+    return result.ok or result.alternative is not None
 
 
 def identity_problems(slots: Mapping[str, Any]) -> dict[str, Result]:
@@ -144,7 +171,23 @@ class ValidateApplicantForm(LanguageFollowingForm):
             needed.add("lookup_choice")
         if registered is False:
             needed.add("details_confirmed")
+        if tracker.get_slot("spelling_suggestion"):
+            needed.add("spelling_confirmed")
         return [slot for slot in domain_slots if slot in needed]
+
+    def extract_registered(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "first time" / "ya me registré" said in any message while the answer is not
+        known, or said against the intent this very message was read as ("ok, no me
+        registré antes" read as already_registered): the words win."""
+        said = said_registered((tracker.latest_message or {}).get("text"))
+        known = tracker.get_slot("registered")
+        if said is None or said == known:
+            return {}
+        if known is None or latest_intent(tracker) in REGISTERED_INTENTS:
+            return {"registered": said}
+        return {}
 
     # A sentence is not taken as a passport number just because it has 5-20 letters.
     def extract_passport_number(
@@ -157,14 +200,23 @@ class ValidateApplicantForm(LanguageFollowingForm):
     def extract_date_of_birth(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return answer_to_pending(
-            "date_of_birth", tracker, lambda text: validate_date_of_birth(text).ok
-        ) or _date_correction(dispatcher, tracker)
+        return (
+            answer_to_pending("date_of_birth", tracker, lambda text: validate_date_of_birth(text).ok)
+            or _date_correction(dispatcher, tracker)
+            or unclear_answer_to("date_of_birth", tracker)
+        )
 
     def extract_nationality(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return answer_to_pending("nationality", tracker, lambda text: validate_nationality(text).ok)
+        return answer_to_pending(
+            "nationality", tracker, lambda text: _reads_as_nationality(validate_nationality(text))
+        ) or unclear_answer_to("nationality", tracker)
+
+    def extract_spelling_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return yes_or_no_to("spelling_confirmed", tracker)
 
     def validate_language(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -232,12 +284,42 @@ class ValidateApplicantForm(LanguageFollowingForm):
     async def validate_nationality(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        """A misspelt name read only probably ("boliva") is offered as "Did you mean
+        Bolivia?" when the form can ask it (spelling_confirmed); any other answer
+        replaces an offer still open."""
+        if value is not None and "spelling_confirmed" in self.domain_slots(domain):
+            suggestion = validate_nationality(written_form(tracker, "nationality", value)).alternative
+            if suggestion:
+                return {"nationality": None, **_offer(suggestion), **STALE_AFTER_CHANGE}
         slots, _ = _checked(
             "nationality", value, validate_nationality, reply_for(dispatcher, tracker), tracker
         )
+        if tracker.get_slot("spelling_suggestion"):
+            slots.update(clear("spelling_suggestion", "spelling_confirmed"))
         return await self._with_lookup(
             dispatcher, tracker, {**slots, **STALE_AFTER_CHANGE}, retry={"nationality": None}
         )
+
+    async def validate_spelling_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes takes the nationality offered (and looks it up, for a registered person);
+        no, or a nationality typed instead, leaves the question to that answer."""
+        if value is None:
+            return {}
+        suggestion = tracker.get_slot("spelling_suggestion")
+        slots: dict[str, Any] = clear("spelling_suggestion", "spelling_confirmed")
+        if value is not True or not suggestion or "nationality" in tracker.slots_to_validate():
+            return slots
+        result = validate_nationality(suggestion)
+        if not result.ok:
+            return slots
+        slots.update(
+            nationality=result.value, **count_attempt(tracker, "nationality", True), **STALE_AFTER_CHANGE
+        )
+        # Asked again after a database error: the same offer, the same question.
+        retry = {"nationality": None, **_offer(suggestion)}
+        return await self._with_lookup(dispatcher, tracker, slots, retry=retry)
 
     def validate_lookup_choice(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -1,22 +1,52 @@
 """The `action_ask_<slot>` actions: one class per form slot, each asking its slot's
-question (from prompts), or offering help after too many rejected answers."""
+question (from prompts), or offering help after too many rejected answers; and
+which unclear replies still answer a value question (`unclear_answer_to`), and the
+yes or no to a question that has no slot mapping of its own (`yes_or_no_to`)."""
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from bot.actions.base import BotAction
-from bot.actions.history import count_attempt, failed_attempts
+from bot.actions.history import count_attempt, failed_attempts, latest_intent
 from bot.actions.prompts import PROMPTS
 from bot.actions.reply import Reply, say_with_contact
 
 # After this many rejected answers to one question, the person is offered help and
 # the consular contact instead of the same question a fourth time.
 MAX_FAILED_ATTEMPTS = 3
+# What NLU says of a message it could not place. A word or two of it typed at a value
+# question is a (wrong) answer to that question, which its validation explains in its
+# own words ("asdfgh" at the city: "I have no office for that place", with the
+# cities), rather than the out-of-scope reply.
+UNCLEAR_INTENTS = frozenset({"out_of_scope", "nlu_fallback"})
+SHORT_ANSWER_WORDS = 2
+SHORT_ANSWER_CHARS = 40
+
+
+def unclear_answer_to(slot: str, tracker: Tracker) -> dict[str, Any]:
+    """{slot: text} when the form waits for `slot` and the latest message is one or
+    two words NLU could not place (see UNCLEAR_INTENTS); {} otherwise."""
+    if tracker.get_slot("requested_slot") != slot or slot in tracker.slots_to_validate():
+        return {}
+    text = ((tracker.latest_message or {}).get("text") or "").strip()
+    if latest_intent(tracker) not in UNCLEAR_INTENTS or not text or text.startswith("/"):
+        return {}
+    short = len(text) <= SHORT_ANSWER_CHARS and len(text.split()) <= SHORT_ANSWER_WORDS
+    return {slot: text} if short else {}
+
+
+def yes_or_no_to(slot: str, tracker: Tracker) -> dict[str, Any]:
+    """{slot: True} for a yes, {slot: False} for a no, when the form asked `slot`."""
+    if tracker.get_slot("requested_slot") != slot or slot in tracker.slots_to_validate():
+        return {}
+    answer = {"affirm": True, "deny": False}.get(latest_intent(tracker) or "")
+    return {} if answer is None else {slot: answer}
 
 
 class AskAction(BotAction):
@@ -83,3 +113,13 @@ class ActionAskReturnLocation(AskAction):
 class ActionAskLocationConfirmed(AskAction):
     action_name = "action_ask_location_confirmed"
     slot = "location_confirmed"
+
+
+class ActionAskDeletionConfirmed(AskAction):
+    action_name = "action_ask_deletion_confirmed"
+    slot = "deletion_confirmed"
+
+
+class ActionAskSpellingConfirmed(AskAction):
+    action_name = "action_ask_spelling_confirmed"
+    slot = "spelling_confirmed"

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
+from bot.actions.applicant import PERSONAL_FIELDS
 from bot.actions.base import BotAction
 from bot.actions.flow import FLOW_SLOTS
 from bot.actions.history import latest_intent
-from bot.actions.prompts import repeat_pending_question
-from bot.actions.reply import Reply, contact_text, intent_payload
+from bot.actions.prompts import HINTS, pending_question
+from bot.actions.proof import proven_registration
+from bot.actions.reply import Reply, confirmation_link, contact_text, intent_payload
 from bot.actions.services import services
 from bot.core.i18n import LANGUAGES
+from bot.core.registry import Confirmation, RegistryUnavailable
 
 START_BUTTON = ("buttons.start", intent_payload("request_courier"))
 # Questions answered from the seed page and the embassy profile.
@@ -25,15 +30,35 @@ ANSWERS = {
     "help": "faq.help",
     "out_of_scope": "faq.out_of_scope",
     "dont_know_passport": "faq.passport_number",
+    "ask_courier_price": "faq.courier_price",
+    "ask_return_time": "faq.return_time",
+    "ask_what_to_do": "faq.what_to_do",
 }
 
 
+def introduced(tracker: Tracker) -> bool:
+    """Whether the assistant already introduced itself in this conversation: it
+    greeted in the turns the tracker holds, or the flow it starts is under way (a
+    form, or the data notice: kept when older turns are dropped)."""
+    return (
+        bool(tracker.active_loop_name)
+        or bool(tracker.get_slot("notice_shown"))
+        or any(
+            event.get("event") == "action" and event.get("name") == "action_greet" for event in tracker.events
+        )
+    )
+
+
 class ActionGreet(BotAction):
-    """Says what the assistant is and does; the applicant form follows."""
+    """Says what the assistant is and does, once per conversation; then a form asks
+    its question. A greeting later on ("hola" in the middle of the flow) gets no
+    second introduction: the form just asks its pending question again."""
 
     action_name = "action_greet"
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if introduced(tracker):
+            return []
         profile = services().profile
         if reply.language is None:
             reply.say("greeting.bilingual")
@@ -43,7 +68,11 @@ class ActionGreet(BotAction):
 
 
 class ActionAnswerQuestion(BotAction):
-    """Answers a question; inside the flow the form then repeats its question."""
+    """Answers a question; inside the flow the form then repeats its question.
+
+    Outside the flow it offers to start, unless this conversation's confirmation was
+    issued: then the answer reminds of it (number, link, take it to the courier).
+    """
 
     action_name = "action_answer_question"
 
@@ -56,12 +85,51 @@ class ActionAnswerQuestion(BotAction):
             "embassy": profile.display_name(language),
             "url": profile.page(language),
         }
-        buttons = [] if tracker.active_loop_name else reply.buttons(START_BUTTON)
         if intent == "ask_contact":
-            reply.send(contact_text(reply), buttons)
+            lines = [contact_text(reply)]
         else:
-            reply.say(ANSWERS.get(intent or "", "faq.help"), buttons, **params)
+            lines = [reply.text(ANSWERS.get(intent or "", "faq.help"), **params)]
+        if intent == "ask_fee":
+            # Our sources have the visa fee rule, not the courier's price.
+            lines.append(reply.text("faq.fee_courier", **params))
+        if tracker.active_loop_name:
+            if intent == "ask_what_to_do":
+                lines.append(reply.text("faq.what_to_do_continue"))
+            reply.send("\n".join(lines))
+            return []
+        confirmed, confirmation = await issued_confirmation(tracker)
+        if not confirmed:
+            if intent == "ask_what_to_do":
+                lines.append(reply.text("faq.what_to_do_start"))
+            reply.send("\n".join(lines), reply.buttons(START_BUTTON))
+            return []
+        if intent == "ask_what_to_do":
+            lines = [reply.text("faq.what_to_do_done", **params)]
+        if confirmation is not None:
+            lines.append(
+                reply.text(
+                    "faq.confirmation_reminder",
+                    number=confirmation.number,
+                    link=confirmation_link(confirmation.token),
+                    courier=profile.courier,
+                )
+            )
+        reply.send("\n".join(lines))
         return []
+
+
+async def issued_confirmation(tracker: Tracker) -> tuple[bool, Confirmation | None]:
+    """Whether this conversation issued (or was shown) a confirmation that still
+    exists, and that confirmation (None when the database cannot say right now)."""
+    svc = services()
+    registration_id = svc.proof.verify(tracker.get_slot("confirmed_registration"), tracker.sender_id)
+    if registration_id is None:
+        return False, None
+    try:
+        confirmation = await asyncio.to_thread(svc.registry.confirmation_for, registration_id)
+    except RegistryUnavailable:
+        return True, None
+    return confirmation is not None, confirmation
 
 
 class ActionSwitchLanguage(BotAction):
@@ -81,26 +149,43 @@ class ActionSwitchLanguage(BotAction):
 
 
 class ActionCancel(BotAction):
-    """Stops the flow and forgets every personal field collected so far."""
+    """Stops the flow and forgets every field collected so far; says what it erased
+    and what stays (a registration saved or found, which is not deleted)."""
 
     action_name = "action_cancel"
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        reply.say("cancel.done", reply.buttons(START_BUTTON))
+        confirmed, _ = await issued_confirmation(tracker)
+        if confirmed:
+            key = "cancel.confirmation_kept"
+        elif proven_registration(tracker) is not None:
+            key = "cancel.registration_kept"
+        elif any(tracker.get_slot(slot) is not None for slot in PERSONAL_FIELDS):
+            key = "cancel.done"
+        else:
+            key = "cancel.nothing"
+        # Nothing to start again once the confirmation is issued.
+        buttons = [] if confirmed else reply.buttons(START_BUTTON)
+        reply.say(key, buttons, courier=services().profile.courier)
         return [ActiveLoop(None)] + [SlotSet(slot, None) for slot in FLOW_SLOTS]
 
 
 class ActionDefaultFallback(BotAction):
-    """What it does not understand: says so, then repeats the pending question or
-    says what it can do, in the person's language."""
+    """What it does not understand: says so, in the person's language. Inside a form
+    with a pending question it adds how to answer a question with buttons and lets the
+    form ask the question (Rasa runs the active form right after the fallback: asked
+    here too, it came twice); elsewhere it says what it can do."""
 
     action_name = "action_default_fallback"
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        pending = pending_question(tracker)
+        if pending is not None:
+            hint = HINTS.get(pending)
+            sorry = reply.text("fallback.not_understood")
+            reply.send(f"{sorry} {reply.text(hint)}" if hint else sorry)
+            return []
         reply.say("fallback.not_understood")
-        events = repeat_pending_question(reply, tracker)
-        if events is not None:
-            return events
         reply.say(
             "fallback.menu",
             reply.buttons(START_BUTTON, ("buttons.help", intent_payload("help"))),

@@ -8,7 +8,8 @@ from typing import Any
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 
 # Slots that hold what one pass through the flow collected; cancel and a finished
-# confirmation clear them all (the language stays).
+# confirmation clear them all (the language stays; the confirmation then records
+# itself in confirmed_registration).
 FLOW_SLOTS = (
     "registered",
     "passport_number",
@@ -24,8 +25,12 @@ FLOW_SLOTS = (
     "return_city",
     "return_location",
     "location_confirmed",
+    "spelling_suggestion",
+    "spelling_confirmed",
     "notice_shown",
     "failed_attempts",
+    "deletion_confirmed",
+    "confirmed_registration",
     "requested_slot",
 )
 

@@ -1,4 +1,6 @@
-"""The return-office form and the confirmation that ends the flow."""
+"""The return-office form and the confirmation that ends the flow. A city typed with
+a spelling slip is taken when sure ("cochavamba") and offered as "Did you mean …?"
+when probable."""
 
 from __future__ import annotations
 
@@ -10,14 +12,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.ask import unclear_answer_to, yes_or_no_to
 from bot.actions.base import BotAction, LanguageFollowingForm
 from bot.actions.flow import FLOW_SLOTS, back_to_summary, clear, reopen_form
 from bot.actions.history import answer_to_pending, count_attempt
-from bot.actions.proof import proven_registration
-from bot.actions.reply import Reply, reply_for, say_try_again
+from bot.actions.proof import proven_registration, registration_slot
+from bot.actions.reply import Reply, confirmation_link, reply_for, say_try_again
 from bot.actions.services import services
 from bot.core.profile import Office
 from bot.core.registry import RegistryUnavailable
+from bot.core.spelling import NO_MATCH
 
 
 def _choose_from(text: str, offices: list[Office]) -> list[Office]:
@@ -28,18 +32,55 @@ def _choose_from(text: str, offices: list[Office]) -> list[Office]:
     return services().profile.match_offices(text)
 
 
+def _chosen(tracker: Tracker, matches: list[Office]) -> dict[str, Any] | None:
+    """The slots once `matches` were found: the office when there is one, the city
+    when it has several (the form then asks which); None when they name no one city."""
+    if len(matches) == 1:
+        return {
+            "return_location": matches[0].id,
+            "return_city": matches[0].city,
+            **count_attempt(tracker, "return_location", True),
+        }
+    if matches and len({office.city for office in matches}) == 1:
+        return {"return_location": None, "return_city": matches[0].city}
+    return None
+
+
+def _names_a_city(text: str) -> bool:
+    profile = services().profile
+    return bool(profile.match_offices(text)) or profile.spelled_city(text).value is not None
+
+
 class ValidateLocationForm(LanguageFollowingForm):
     """Maps a typed city, office name or id to one return office."""
 
     def name(self) -> str:
         return "validate_location_form"
 
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Asks "Did you mean …?" first while a misspelt city's probable reading is
+        offered; otherwise the domain's slots as they are (Rasa's form asks the next one)."""
+        if tracker.get_slot("spelling_suggestion"):
+            return ["spelling_confirmed", *domain_slots]
+        return domain_slots
+
     def extract_return_location(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return answer_to_pending(
-            "return_location", tracker, lambda text: bool(services().profile.match_offices(text))
+        return answer_to_pending("return_location", tracker, _names_a_city) or unclear_answer_to(
+            "return_location", tracker
         )
+
+    def extract_spelling_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return yes_or_no_to("spelling_confirmed", tracker)
 
     def validate_return_location(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -49,21 +90,40 @@ class ValidateLocationForm(LanguageFollowingForm):
         profile = services().profile
         city = tracker.get_slot("return_city")
         shown = profile.offices_in(city) if city else []
-        matches = _choose_from(value if isinstance(value, str) else "", shown)
-        if len(matches) == 1:
+        text = value if isinstance(value, str) else ""
+        matches = _choose_from(text, shown)
+        spelt = NO_MATCH if matches else profile.spelled_city(text)
+        if spelt.probable:
             return {
-                "return_location": matches[0].id,
-                "return_city": matches[0].city,
-                **count_attempt(tracker, "return_location", True),
+                "return_location": None,
+                "return_city": None,
+                "spelling_suggestion": spelt.probable,
+                "spelling_confirmed": None,
             }
-        if matches and len({office.city for office in matches}) == 1:
-            return {"return_location": None, "return_city": matches[0].city}
-        reply_for(dispatcher, tracker).say("location.unknown", courier=profile.courier)
-        return {
-            "return_location": None,
-            "return_city": None,
-            **count_attempt(tracker, "return_location", False),
-        }
+        slots = _chosen(tracker, profile.offices_in(spelt.sure) if spelt.sure else matches)
+        if slots is None:
+            reply_for(dispatcher, tracker).say("location.unknown", courier=profile.courier)
+            slots = {
+                "return_location": None,
+                "return_city": None,
+                **count_attempt(tracker, "return_location", False),
+            }
+        if tracker.get_slot("spelling_suggestion"):
+            slots.update(clear("spelling_suggestion", "spelling_confirmed"))
+        return slots
+
+    def validate_spelling_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes takes the city offered; no, or a place typed instead, leaves the question
+        to that answer."""
+        if value is None:
+            return {}
+        suggestion = tracker.get_slot("spelling_suggestion")
+        slots: dict[str, Any] = clear("spelling_suggestion", "spelling_confirmed")
+        if value is True and suggestion and "return_location" not in tracker.slots_to_validate():
+            slots.update(_chosen(tracker, services().profile.offices_in(suggestion)) or {})
+        return slots
 
     def validate_location_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -107,10 +167,13 @@ class ActionIssueConfirmation(BotAction):
         reply.say(
             "confirmation.existing" if existing else "confirmation.issued",
             number=confirmation.number,
-            link=f"{svc.settings.public_url}/confirmation/{confirmation.token}",
+            link=confirmation_link(confirmation.token),
             courier=svc.profile.courier,
         )
-        return [SlotSet(slot, None) for slot in FLOW_SLOTS]
+        # The flow ends; later answers refer to this confirmation (conversation.py).
+        return [SlotSet(slot, None) for slot in FLOW_SLOTS] + [
+            SlotSet("confirmed_registration", registration_slot(tracker, registration_id))
+        ]
 
 
 def _check_details_again(reply: Reply) -> list[EventType]:

@@ -1,5 +1,5 @@
-"""The question for each form slot, shared by the `action_ask_*` actions and by the
-fallback, which repeats the pending question after "I didn't understand"."""
+"""The question for each form slot, asked by the `action_ask_*` actions (also right
+after the fallback's "I didn't understand", which adds the question's hint)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from bot.actions.reply import Reply, intent_payload
 from bot.actions.services import services
 from bot.core.countries import country_name
 from bot.core.dates import format_date
+from bot.core.i18n import LANGUAGES, t
 from bot.core.profile import Office
+from bot.core.registry import mask_passport
 
 YES = intent_payload("affirm")
 NO = intent_payload("deny")
@@ -35,10 +37,18 @@ def ask_language(reply: Reply, tracker: Tracker) -> None:
     )
 
 
+def said_before(tracker: Tracker, key: str) -> bool:
+    """Whether the assistant said the text `key` (in either language) in the turns
+    the tracker holds."""
+    texts = {t(key, language) for language in LANGUAGES}
+    return any(event.get("event") == "bot" and event.get("text") in texts for event in tracker.events)
+
+
 def ask_registered(reply: Reply, tracker: Tracker) -> list[EventType]:
-    """The first time, says which personal data will be asked for and why."""
+    """Once per conversation, first says which personal data will be asked for and
+    why (not again after a cancel, or for a second registration)."""
     events: list[EventType] = []
-    if not tracker.get_slot("notice_shown"):
+    if not tracker.get_slot("notice_shown") and not said_before(tracker, "registered.notice"):
         reply.say("registered.notice")
         events.append(SlotSet("notice_shown", True))
     reply.say(
@@ -74,6 +84,15 @@ def ask_nationality(reply: Reply, tracker: Tracker) -> None:
 
 
 def ask_lookup_choice(reply: Reply, tracker: Tracker) -> None:
+    if tracker.active_loop_name == "deletion_form":
+        # The same answer whatever did not match; nothing was deleted.
+        reply.say(
+            "deletion.not_found",
+            reply.buttons(
+                ("lookup.retry", intent_payload("retry")), ("deletion.stop", intent_payload("cancel"))
+            ),
+        )
+        return
     reply.say(
         "lookup.not_found",
         reply.buttons(
@@ -133,6 +152,31 @@ def ask_location_confirmed(reply: Reply, tracker: Tracker) -> None:
     )
 
 
+def ask_deletion_confirmed(reply: Reply, tracker: Tracker) -> None:
+    """Names the registration found (masked passport, nationality) before deleting it."""
+    reply.say(
+        "deletion.confirm",
+        reply.buttons(("deletion.yes", YES), ("deletion.no", NO)),
+        passport=mask_passport(tracker.get_slot("passport_number") or ""),
+        nationality=country_name(tracker.get_slot("nationality") or "", reply.language or "en"),
+    )
+
+
+def ask_spelling_confirmed(reply: Reply, tracker: Tracker) -> None:
+    """ "Did you mean Bolivia?": the probable reading of a misspelt nationality (in the
+    applicant form) or city (in the location form)."""
+    suggestion = tracker.get_slot("spelling_suggestion") or ""
+    name = (
+        suggestion
+        if tracker.active_loop_name == "location_form"
+        else country_name(suggestion, reply.language or "en")
+    )
+    reply.send(
+        reply.text("spelling.confirm", name=name),
+        [(reply.text("spelling.yes", name=name), YES), (reply.text("spelling.no"), NO)],
+    )
+
+
 PROMPTS: dict[str, Prompt] = {
     "language": ask_language,
     "registered": ask_registered,
@@ -144,14 +188,23 @@ PROMPTS: dict[str, Prompt] = {
     "details_confirmed": ask_details_confirmed,
     "return_location": ask_return_location,
     "location_confirmed": ask_location_confirmed,
+    "deletion_confirmed": ask_deletion_confirmed,
+    "spelling_confirmed": ask_spelling_confirmed,
 }
 
 
-def repeat_pending_question(reply: Reply, tracker: Tracker) -> list[EventType] | None:
-    """Asks again what the active form is waiting for; None when nothing is pending."""
-    if not tracker.active_loop_name:
-        return None
-    prompt = PROMPTS.get(tracker.get_slot("requested_slot") or "")
-    if prompt is None:
-        return None
-    return prompt(reply, tracker) or []
+# How to answer a question with buttons, said with "I didn't understand".
+HINTS = {
+    "registered": "registered.hint",
+    "date_confirmed": "dob.hint",
+    "details_confirmed": "summary.hint",
+    "location_confirmed": "location.hint",
+    "spelling_confirmed": "spelling.hint",
+    "deletion_confirmed": "deletion.hint",
+}
+
+
+def pending_question(tracker: Tracker) -> str | None:
+    """The slot the active form is waiting for, None when no question is pending."""
+    slot = tracker.get_slot("requested_slot")
+    return slot if tracker.active_loop_name and slot in PROMPTS else None

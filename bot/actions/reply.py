@@ -49,6 +49,11 @@ class Reply:
         return [(self.text(key), payload) for key, payload in pairs]
 
 
+def confirmation_link(token: str) -> str:
+    """The address of a confirmation's printable page."""
+    return f"{services().settings.public_url}/confirmation/{token}"
+
+
 def reply_for(dispatcher: CollectingDispatcher, tracker: Tracker) -> Reply:
     """A Reply in the conversation's language (for form validation methods)."""
     return Reply(dispatcher, resolve_language(tracker).language)

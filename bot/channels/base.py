@@ -232,21 +232,14 @@ _CHOICE = re.compile(
 
 
 def choose_button(text: str, buttons: list[dict[str, Any]]) -> str | None:
-    """The payload of the button a reply picks by number ("2", "2.", "opción 2") or
-    by its exact title; None when the reply picks none."""
-    if not buttons:
+    """The payload of the button a reply picks by its number in a numbered list ("2",
+    "2.", "opción 2"); None when the reply picks none. A typed title is read below
+    the channels, for all of them (bot.typed_buttons)."""
+    match = _CHOICE.match(fold(text).strip()) if buttons else None
+    if match is None:
         return None
-    folded = fold(text).strip()
-    match = _CHOICE.match(folded)
-    if match:
-        index = int(match.group(1)) - 1
-        if 0 <= index < len(buttons):
-            return buttons[index].get("payload")
-        return None
-    for button in buttons:
-        if fold(str(button.get("title", ""))).strip() == folded:
-            return button.get("payload")
-    return None
+    index = int(match.group(1)) - 1
+    return buttons[index].get("payload") if 0 <= index < len(buttons) else None
 
 
 # --- a turn, and the apology when it produced no reply ---------------------------------------------------

@@ -2,7 +2,8 @@
 
 On only with the TWILIO_* variables (else 404, and no network call). Each request must
 carry Twilio's signature; buttons become a numbered list that "2" or "opción 2"
-answers; replies go out through Twilio's Messages API, long ones split.
+answers (a typed title is read for every channel by bot.typed_buttons); replies go
+out through Twilio's Messages API, long ones split.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 An answer is matched against country names (pycountry, in English and
 Spanish), demonyms and extra names (bot/data/demonyms.yml) and ISO codes, and
-stored as the ISO 3166-1 alpha-3 code that passports use ("BOL").
+stored as the ISO 3166-1 alpha-3 code that passports use ("BOL"). Misspelt names
+are read by bot.core.spelling: a sure reading is taken ("voliviano"), a probable
+one is offered for confirmation ("boliva": Bolivia?).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import yaml
 
 from bot.core.i18n import normalise_language
 from bot.core.result import Result
+from bot.core.spelling import Spelling, SpellingIndex
 from bot.core.text import fold, screen_input
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "demonyms.yml"
@@ -148,6 +151,11 @@ FILLER_WORDS = frozenset(
     }
 )
 _REGIONAL_INDICATOR_A = 0x1F1E6
+# Country names and demonyms are thousands: an edit is forgiven from six letters of
+# the phonetic key on (from five, "tenga" was Tonga and "vamos" the Bahamas).
+FUZZY_FROM = 6
+# Longer answers are sentences, not a misspelt name.
+MAX_SPELT_WORDS = 4
 
 
 def _words(text: str) -> list[tuple[str, str]]:
@@ -229,6 +237,15 @@ def _index() -> dict[str, str]:
     return index
 
 
+@lru_cache(maxsize=1)
+def _spelling() -> SpellingIndex:
+    return SpellingIndex(_index(), fuzzy_from=FUZZY_FROM)
+
+
+def _spelt(words: list[tuple[str, str]]) -> Spelling:
+    return _spelling().match_runs([folded for _, folded in words], FILLER_WORDS, MAX_SPELT_WORDS)
+
+
 def nationality_names() -> dict[str, str]:
     """Every name and demonym parse_nationality knows, folded ("peru", "boliviana"), with its alpha-3."""
     return dict(_index())
@@ -279,7 +296,10 @@ def _flag(text: str) -> str | None:
 
 
 def parse_nationality(text: str | None) -> Result:
-    """A nationality (name, demonym or code, en/es) as ISO 3166-1 alpha-3."""
+    """A nationality (name, demonym or code, en/es) as ISO 3166-1 alpha-3.
+
+    A misspelt name is read when sure; a probable reading is not a value: the
+    answer is rejected with that reading as `alternative`, for the form to offer."""
     screened = screen_input(text)
     if isinstance(screened, Result):
         return screened
@@ -289,6 +309,11 @@ def parse_nationality(text: str | None) -> Result:
     else:
         words = _words(re.sub(r"<[^>]*>", " ", screened))
         found = next((code for span in _spans(words) if (code := _lookup(span))), None)
+        if found is None:
+            spelt = _spelt(words)
+            found = spelt.sure
+            if spelt.probable:
+                return Result(error="errors.nationality_unknown", alternative=spelt.probable)
     if found is None:
         return Result(error="errors.nationality_unknown")
     return Result(value=found)

@@ -2,7 +2,8 @@
 
 Everything that differs between embassies lives in a YAML file under profiles/ (see
 profiles/us-embassy-la-paz.yml); this module loads and checks it, and finds the
-offices a person means when they type a city, an office id or an office name.
+offices a person means when they type a city, an office id or an office name, also
+when they spell the city by its sound ("Cochavamba", "Santa Crus"; bot.core.spelling).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,37 @@ import yaml
 
 from bot.core.i18n import DEFAULT_LANGUAGE
 from bot.core.settings import load_settings
+from bot.core.spelling import MIN_KEY_LETTERS, Spelling, SpellingIndex, phonetic_key, words
 from bot.core.text import fold
+
+# Words around a city that are no part of it: "en Cochavamba por favor", "to Santa Crus".
+CITY_FILLERS = frozenset(
+    {
+        "a",
+        "al",
+        "at",
+        "ciudad",
+        "city",
+        "de",
+        "del",
+        "desde",
+        "en",
+        "favor",
+        "i",
+        "in",
+        "office",
+        "oficina",
+        "please",
+        "pls",
+        "por",
+        "porfa",
+        "porfavor",
+        "the",
+        "to",
+    }
+)
+# The longest city name, with a filler word on each side.
+MAX_CITY_WORDS = 7
 
 
 class ProfileError(ValueError):
@@ -72,21 +104,24 @@ class EmbassyProfile:
 
     def match_offices(self, text: str) -> list[Office]:
         """The offices `text` refers to, in file order: every office of each city it
-        names (or an alias of), and each office whose id or name it contains.
+        names (or an alias of) or spells by sound ("cochavamba"), and each office
+        whose id or name it contains.
 
         Ignores case, accents and punctuation; whole words only, so "La Paz" never
         matches "El Alto" and "Santa Cruz" matches "Santa Cruz de la Sierra".
         """
-        words = f" {_fold(text)} "
+        typed = f" {_fold(text)} "
+        sounds = f" {phonetic_key(text)} "
 
         def mentions(phrase: str) -> bool:
             folded = _fold(phrase)
-            return bool(folded) and f" {folded} " in words
+            return bool(folded) and f" {folded} " in typed
 
         cities = {
             city
             for city in self.cities()
-            if any(mentions(name) for name in (city, *self.city_aliases.get(city, ())))
+            if any(mentions(name) for name in self.city_names(city))
+            or any(f" {key} " in sounds for key in self._city_keys[city])
         }
         return [
             office
@@ -94,6 +129,37 @@ class EmbassyProfile:
             if office.city in cities
             or any(mentions(key) for key in (office.id, _fold(office.id).replace(" ", ""), office.name))
         ]
+
+    def city_names(self, city: str) -> tuple[str, ...]:
+        """The city's name and its aliases."""
+        return (city, *self.city_aliases.get(city, ()))
+
+    def spelled_city(self, text: str) -> Spelling:
+        """The city a short answer names with a spelling slip ("cochabmba", "lapaz",
+        "en Oruru"), sure or probable (see bot.core.spelling); for answers that
+        match_offices finds nothing in."""
+        return self._city_spelling.match_runs(words(text), CITY_FILLERS, MAX_CITY_WORDS)
+
+    def city_by_sound(self, keys: list[str]) -> str | None:
+        """The city whose name or alias has these phonetic keys, one a word (those of
+        "cochavamba", "santa crus"), when they have four letters or more."""
+        key = " ".join(keys)
+        if len(key.replace(" ", "")) < MIN_KEY_LETTERS:
+            return None
+        return self._city_spelling.by_sound(key)
+
+    @cached_property
+    def _city_keys(self) -> dict[str, tuple[str, ...]]:
+        """Each city's phonetic keys (of its name and aliases) of four letters or more."""
+        keys = {city: tuple(phonetic_key(name) for name in self.city_names(city)) for city in self.cities()}
+        return {
+            city: tuple(k for k in found if len(k.replace(" ", "")) >= MIN_KEY_LETTERS)
+            for city, found in keys.items()
+        }
+
+    @cached_property
+    def _city_spelling(self) -> SpellingIndex:
+        return SpellingIndex({name: city for city in self.cities() for name in self.city_names(city)})
 
 
 def load_profile(path: Path | str | None = None) -> EmbassyProfile:

@@ -244,6 +244,24 @@ class Registry:
         )
 
     @_unavailable_on_database_errors
+    def delete(self, applicant: Applicant) -> bool:
+        """Deletes the applicant's registration and its confirmation (whose link then
+        finds nothing); False when the three fields match no registration."""
+        self.prepare()
+        lookup_hash = self._lookup_hash(applicant)
+        with self._engine.begin() as connection:
+            registration = self._find(connection, lookup_hash)
+            if registration is None:
+                return False
+            connection.execute(
+                _confirmations.delete().where(_confirmations.c.registration_id == registration.id)
+            )
+            deleted = connection.execute(
+                _registrations.delete().where(_registrations.c.lookup_hash == lookup_hash)
+            )
+        return bool(deleted.rowcount)
+
+    @_unavailable_on_database_errors
     def confirmation_for(self, registration_id: int) -> Confirmation | None:
         self.prepare()
         return self._confirmation(_confirmations.c.registration_id == registration_id)

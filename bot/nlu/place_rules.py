@@ -1,6 +1,7 @@
 """Nationalities and return cities: the names bot.core.countries and the embassy profile
 know (matched as phrases), country codes and flags, and single words that are a near
-miss of a country's name (bot.nlu.fuzzy); each read by the validator the forms use."""
+miss of a country's name (bot.nlu.fuzzy) or sound like one (bot.core.spelling:
+"voliviano"); each read by the validator the forms use."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from functools import cache
 
 from spacy.tokens import Doc, Span
 
+from bot.core import countries
 from bot.core.countries import COMMON_WORDS, nationality_names, parse_nationality
 from bot.core.profile import EmbassyProfile
+from bot.core.spelling import REAL_WORDS, SpellingIndex, phonetic_key
 from bot.core.text import fold
 from bot.nlu.entity_types import CITY, NATIONALITY, Entity, Found, Match, Pattern, entity_of
 from bot.nlu.fuzzy import FuzzyIndex
@@ -93,12 +96,31 @@ def nationality_phrases() -> set[str]:
     return {variant for name in nationality_names() for variant in (name, name.replace(" ", "-"))}
 
 
+def _one_word_names() -> dict[str, str]:
+    """The one-word names a misspelt word may stand for; the bot's languages are left out."""
+    return {
+        name: code
+        for name, code in nationality_names().items()
+        if name.isalpha() and name not in _LANGUAGE_NAMES
+    }
+
+
 @cache
 def misspellings() -> FuzzyIndex:
-    """The one-word names a misspelt word may stand for; the bot's languages are left out."""
-    names = nationality_names()
-    return FuzzyIndex(
-        {name: code for name, code in names.items() if name.isalpha() and name not in _LANGUAGE_NAMES}
+    return FuzzyIndex(_one_word_names())
+
+
+@cache
+def sound_alikes() -> SpellingIndex:
+    """The same names by their sound in Spanish ("voliviano", "colonbiana"), but for
+    the languages' other forms too ("spanis" sounds like the plural "spanishs")."""
+    return SpellingIndex(
+        {
+            name: code
+            for name, code in _one_word_names().items()
+            if not name.startswith(tuple(_LANGUAGE_NAMES))
+        },
+        fuzzy_from=countries.FUZZY_FROM,
     )
 
 
@@ -161,8 +183,25 @@ def _city(span: Span, profile: EmbassyProfile) -> str | None:
     return cities.pop() if len(cities) == 1 else None
 
 
+# The most words a city's name or alias has ("santa cruz de la sierra").
+_CITY_WORDS = 5
+
+
+def _cities_by_sound(doc: Doc, profile: EmbassyProfile) -> Iterator[Found]:
+    """Runs of words that sound like a city's name or alias ("cochavamba", "santa crus")."""
+    keys = [phonetic_key(token.text) if token.is_alpha else "" for token in doc]
+    for start in range(len(doc)):
+        for end in range(start + 1, min(len(doc), start + _CITY_WORDS) + 1):
+            if not keys[end - 1]:
+                break
+            if city := profile.city_by_sound(keys[start:end]):
+                span = doc[start:end]
+                yield span, entity_of(CITY, span, city)
+
+
 def places(doc: Doc, matches: list[Match], profile: EmbassyProfile) -> Iterator[Found]:
-    """Cities and nationalities; a region ("South America") only takes its words."""
+    """Cities and nationalities, also cities spelt by their sound; a region ("South
+    America") only takes its words."""
     words = sum(not (token.is_punct or token.is_space) for token in doc)
     shouted = words > 1 and not any(char.islower() for char in doc.text)
     readers: dict[str, Callable[[Span], str | None]] = {
@@ -177,16 +216,18 @@ def places(doc: Doc, matches: list[Match], profile: EmbassyProfile) -> Iterator[
             yield span, None
         elif label in readers and (value := readers[label](span)):
             yield span, entity_of(CITY if label == CITY else NATIONALITY, span, value)
+    yield from _cities_by_sound(doc, profile)
 
 
 def misspelt_nationalities(doc: Doc, matches: list[Match]) -> Iterator[tuple[Span, Entity]]:
     """Single words no pattern matched that are a near miss of one country's name or
-    demonym ("bolivain", "colombaino"); see bot.nlu.fuzzy for how near."""
+    demonym ("bolivain", "colombaino"; see bot.nlu.fuzzy for how near), or that surely
+    sound like one ("voliviano", "colonbiano"; see bot.core.spelling)."""
     matched = {index for _, start, end in matches for index in range(start, end)}
     for token in doc:
         word = token.norm_
-        if token.i in matched or not word.isalpha() or word in _NOT_MISSPELT:
+        if token.i in matched or not word.isalpha() or word in _NOT_MISSPELT or word in REAL_WORDS:
             continue
-        if code := misspellings().lookup(word):
+        if code := misspellings().lookup(word) or sound_alikes().match(word).sure:
             span = doc[token.i : token.i + 1]
             yield span, entity_of(NATIONALITY, span, code)

@@ -55,6 +55,14 @@
 
   const state = loadState();
   const outbox = [];
+  // Reached through the other language's link in the middle of a conversation: the
+  // conversation follows the page (the assistant confirms the switch and asks its
+  // pending question again in the page's language). The language is recorded at once,
+  // so a reload does not ask twice.
+  if (state.entries.length > 0 && state.language !== pageLanguage) {
+    outbox.push('/switch_language{"language":"' + pageLanguage + '"}');
+    state.language = pageLanguage;
+  }
   let confirmed = false;
   let replyTimer = null;
 

@@ -26,6 +26,8 @@ PERSONAL_CLEARED = dict.fromkeys(
 )
 # What every new passport number, date of birth or nationality makes stale.
 STALE = {"registration_id": None, "details_confirmed": None}
+# The slots of a "Did you mean …?" offer for a misspelt nationality or city.
+SPELLING = ("spelling_suggestion", "spelling_confirmed")
 FOUND_NOTHING = {"lookup_failed": True, "lookup_choice": None, "registration_id": None}
 
 
@@ -777,10 +779,15 @@ def change(make_tracker, run):
     [
         (FORM, "passport_number", ["passport_number", "details_confirmed"]),
         (FORM, "date_of_birth", ["date_of_birth", "date_alternative", "date_confirmed", "details_confirmed"]),
-        (FORM, "nationality", ["nationality", "details_confirmed"]),
-        ("location_form", "return_location", ["return_city", "return_location", "location_confirmed"]),
+        # A "Did you mean …?" still open is dropped with the value it offered.
+        (FORM, "nationality", ["nationality", *SPELLING, "details_confirmed"]),
+        (
+            "location_form",
+            "return_location",
+            ["return_city", "return_location", "location_confirmed", *SPELLING],
+        ),
         # Inside the office step, "change it" can only mean the office.
-        ("location_form", None, ["return_city", "return_location", "location_confirmed"]),
+        ("location_form", None, ["return_city", "return_location", "location_confirmed", *SPELLING]),
     ],
 )
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -823,3 +830,273 @@ def test_change_outside_a_form_is_unavailable(make_tracker, run, language):
 
     assert outcome.texts == [t("change.unavailable", language)]
     assert outcome.events == []
+
+
+# --- misspelt nationalities: taken when sure, offered when probable ---------------------
+
+
+def test_an_offered_nationality_adds_its_question_before_the_nationality(required):
+    assert required(registered=False, spelling_suggestion="BOL") == [
+        "language",
+        "registered",
+        "passport_number",
+        "date_of_birth",
+        "spelling_confirmed",
+        "nationality",
+        "details_confirmed",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "code"), [("voliviano", "BOL"), ("bolibia", "BOL"), ("perúana", "PER"), ("colonbiana", "COL")]
+)
+def test_a_surely_misspelt_nationality_is_taken(make_tracker, validate, form, value, code):
+    outcome = validate(form, "nationality", value, make_tracker(slots={"registered": False, **DETAILS}))
+
+    assert outcome.slots == {"nationality": code, "failed_attempts": {"nationality": 0}, **STALE}
+    assert outcome.messages == []
+
+
+@pytest.mark.parametrize(("value", "code"), [("boliva", "BOL"), ("obliviano", "BOL"), ("perauno", "PER")])
+def test_a_probably_misspelt_nationality_is_offered(make_tracker, validate, form, value, code):
+    outcome = validate(form, "nationality", value, make_tracker(slots={"registered": False}))
+
+    assert outcome.slots == {
+        "nationality": None,
+        "spelling_suggestion": code,
+        "spelling_confirmed": None,
+        **STALE,
+    }
+    assert outcome.messages == []  # no error: the form asks "Did you mean …?"
+
+
+def test_the_offer_is_read_from_what_was_written(make_tracker, validate, form):
+    # NLU's own spelling rules read "boliva" as BOL; the form still asks.
+    tracker = make_tracker(text="boliva", intent="inform", entities={"nationality": "BOL"})
+
+    assert validate(form, "nationality", "BOL", tracker).slots["spelling_suggestion"] == "BOL"
+
+
+def test_a_form_without_the_question_explains_instead_of_offering(make_tracker, form, domain):
+    # A form whose domain has no spelling_confirmed (the deletion check, for one).
+    without = {**domain, "forms": {FORM: {"required_slots": ["nationality"]}}}
+    dispatcher = CollectingDispatcher()
+
+    slots = asyncio.run(
+        form.validate_nationality("boliva", dispatcher, make_tracker(slots={"language": "es"}), without)
+    )
+
+    assert slots == {"nationality": None, "failed_attempts": {"nationality": 1}, **STALE}
+    assert [message["text"] for message in dispatcher.messages] == [t("errors.nationality_unknown", "es")]
+
+
+def test_a_nationality_typed_instead_replaces_the_offer(make_tracker, validate, form):
+    tracker = make_tracker(slots={"registered": False, "spelling_suggestion": "BOL"})
+
+    assert validate(form, "nationality", "peruano", tracker).slots == {
+        "nationality": "PER",
+        "failed_attempts": {"nationality": 0},
+        "spelling_suggestion": None,
+        "spelling_confirmed": None,
+        **STALE,
+    }
+
+
+def test_yes_takes_the_offered_nationality(make_tracker, validate, form):
+    tracker = make_tracker(
+        slots={"registered": False, **DETAILS, "nationality": None, "spelling_suggestion": "BOL"}
+    )
+
+    outcome = validate(form, "spelling_confirmed", True, tracker)
+
+    assert outcome.slots == {
+        "spelling_suggestion": None,
+        "spelling_confirmed": None,
+        "nationality": "BOL",
+        "failed_attempts": {"nationality": 0},
+        **STALE,
+    }
+    assert outcome.messages == []
+
+
+def test_yes_to_the_offer_looks_a_registered_person_up(make_tracker, validate, form, registered_slot):
+    tracker = make_tracker(
+        slots={"registered": True, **DETAILS, "nationality": None, "spelling_suggestion": "BOL"}
+    )
+
+    outcome = validate(form, "spelling_confirmed", True, tracker)
+
+    assert outcome.slots["nationality"] == "BOL"
+    assert outcome.slots["registration_id"] == registered_slot
+    assert outcome.slots["lookup_failed"] is False
+
+
+def test_no_to_the_offer_asks_the_nationality_again(make_tracker, validate, form):
+    tracker = make_tracker(slots={"registered": False, "spelling_suggestion": "BOL"})
+
+    outcome = validate(form, "spelling_confirmed", False, tracker)
+
+    assert outcome.slots == {"spelling_suggestion": None, "spelling_confirmed": None}
+    assert outcome.messages == []
+
+
+def test_no_with_another_nationality_keeps_that_one(make_tracker, validate, form):
+    # "no, peruano": the nationality of the same message is validated on its own.
+    tracker = make_tracker(
+        text="no, peruano",
+        intent="deny",
+        slots={"registered": False, "spelling_suggestion": "BOL"},
+        form=FORM,
+        requested_slot="spelling_confirmed",
+        slot_events={"spelling_confirmed": False, "nationality": "PER"},
+    )
+
+    assert validate(form, "spelling_confirmed", False, tracker).slots == {
+        "spelling_suggestion": None,
+        "spelling_confirmed": None,
+    }
+
+
+def test_run_offers_a_probable_nationality(form_turn):
+    outcome = form_turn("nationality", "boliva", {"registered": False, **DETAILS, "nationality": None})
+
+    assert outcome.slots["spelling_suggestion"] == "BOL"
+    assert outcome.events[-1] == SlotSet("requested_slot", "spelling_confirmed")
+    assert outcome.messages == []
+
+
+@pytest.mark.parametrize(("text", "intent", "answer"), [("sí", "affirm", True), ("no", "deny", False)])
+def test_run_reads_the_yes_or_no_to_the_offer(make_tracker, run, form, text, intent, answer):
+    tracker = make_tracker(
+        text=text,
+        intent=intent,
+        slots={
+            "language": "es",
+            "registered": False,
+            **DETAILS,
+            "nationality": None,
+            "spelling_suggestion": "BOL",
+        },
+        form=FORM,
+        requested_slot="spelling_confirmed",
+        slot_events={},
+    )
+
+    outcome = run(form, tracker)
+
+    assert outcome.slots["spelling_suggestion"] is None
+    assert outcome.slots.get("nationality") == ("BOL" if answer else None)
+    assert outcome.events[-1] == SlotSet("requested_slot", "details_confirmed" if answer else "nationality")
+
+
+# What NLU could not place, one or two words typed at the nationality question, gets
+# the nationality's own explanation, and the question again.
+@pytest.mark.parametrize("intent", ["out_of_scope", "nlu_fallback"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_nonsense_at_the_nationality_question_gets_its_explanation(make_tracker, run, form, intent, language):
+    tracker = make_tracker(
+        text="asdfgh",
+        intent=intent,
+        confidence=0.99,
+        slots={"language": language, "registered": False, **DETAILS, "nationality": None},
+        form=FORM,
+        requested_slot="nationality",
+        slot_events={},
+    )
+
+    outcome = run(form, tracker)
+
+    assert outcome.texts == [t("errors.nationality_unknown", language)]
+    assert outcome.slots["nationality"] is None
+    assert outcome.slots["failed_attempts"] == {"nationality": 1}
+    assert outcome.events[-1] == SlotSet("requested_slot", "nationality")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_nonsense_at_the_date_question_gets_its_explanation(make_tracker, run, form, language):
+    tracker = make_tracker(
+        text="asdfgh",
+        intent="out_of_scope",
+        confidence=0.99,
+        slots={"language": language, "registered": False, "passport_number": "A1234567"},
+        form=FORM,
+        requested_slot="date_of_birth",
+        slot_events={},
+    )
+
+    outcome = run(form, tracker)
+
+    assert outcome.texts == [t("errors.date_unreadable", language)]
+    assert outcome.events[-1] == SlotSet("requested_slot", "date_of_birth")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("who is messi really", "out_of_scope"), ("asdfgh", "ask_fee"), ("/out_of_scope", "out_of_scope")],
+    ids=["a sentence", "a question", "a payload"],
+)
+def test_other_unplaced_messages_are_left_to_the_rules(make_tracker, run, form, text, intent):
+    tracker = make_tracker(
+        text=text,
+        intent=intent,
+        slots={"language": "en", "registered": False, **DETAILS, "nationality": None},
+        form=FORM,
+        requested_slot="nationality",
+        slot_events={},
+    )
+
+    assert run(form, tracker).events == [SlotSet("requested_slot", "nationality")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hola es mi primera vez, pasaporte WP6399281, naci el 23/7/1990, soy boliviana", False),
+        ("hi i already registered last month. passport ZI3121800", True),
+        ("my passport is E1234567", None),
+        ("no me acuerdo si ya me registré", None),
+    ],
+)
+def test_a_message_that_says_whether_the_person_registered_fills_the_question(
+    make_tracker, run, form, text, expected
+):
+    tracker = make_tracker(
+        text=text,
+        intent="inform",
+        form=FORM,
+        requested_slot="registered",
+        slots={"language": "en", "registered": None},
+        slot_events={},
+    )
+    slots = {event["name"]: event["value"] for event in run(form, tracker).events if event["event"] == "slot"}
+    if expected is None:
+        assert slots.get("registered") is None
+    else:
+        assert slots["registered"] is expected
+
+
+def test_a_known_answer_is_not_overwritten_by_later_words(make_tracker, run, form):
+    tracker = make_tracker(
+        text="it's my first time doing this, sorry",
+        intent="inform",
+        form=FORM,
+        requested_slot="passport_number",
+        slots={"language": "en", "registered": True},
+        slot_events={},
+    )
+    slots = {event["name"]: event["value"] for event in run(form, tracker).events if event["event"] == "slot"}
+    assert "registered" not in slots
+
+
+def test_words_that_say_the_opposite_of_the_intent_win(make_tracker, run, form):
+    # The classifier read "no me registré antes" as already_registered (slot mapping: True).
+    tracker = make_tracker(
+        text="ok, no me registre antes",
+        intent="already_registered",
+        form=FORM,
+        requested_slot="registered",
+        slots={"language": "es", "registered": True},
+        slot_events={},
+    )
+    slots = {event["name"]: event["value"] for event in run(form, tracker).events if event["event"] == "slot"}
+    assert slots["registered"] is False

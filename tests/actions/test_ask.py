@@ -84,6 +84,25 @@ def test_registered_does_not_repeat_the_notice(ask, language):
     assert outcome.events == []
 
 
+@pytest.mark.parametrize("earlier", ["en", "es"])
+@LANGUAGES
+def test_registered_gives_the_notice_once_per_conversation(ask, language, earlier):
+    # A cancel or a finished confirmation clears notice_shown with the flow's slots;
+    # the notice said earlier in the conversation (in either language) still counts.
+    outcome = ask(
+        "registered",
+        language,
+        after_message=[
+            {"event": "bot", "timestamp": 1700000001.0, "text": t("registered.notice", earlier), "data": {}},
+            {"event": "action", "timestamp": 1700000001.0, "name": "action_cancel"},
+            {"event": "slot", "timestamp": 1700000001.0, "name": "notice_shown", "value": None},
+        ],
+    )
+
+    assert outcome.texts == [t("registered.ask", language)]
+    assert outcome.events == []
+
+
 @LANGUAGES
 @pytest.mark.parametrize(
     ("slot", "key"),
@@ -249,6 +268,27 @@ def test_location_confirmation_names_the_office(ask, language):
         (t("location.yes", language), "/affirm"),
         (t("location.no", language), "/deny"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("form", "suggestion", "language", "name", "text"),
+    [
+        ("applicant_form", "BOL", "en", "Bolivia", "Did you mean Bolivia?"),
+        ("applicant_form", "BOL", "es", "Bolivia", "¿Quiso decir Bolivia?"),
+        ("applicant_form", "USA", "es", "Estados Unidos", "¿Quiso decir Estados Unidos?"),
+        ("location_form", "Potosí", "en", "Potosí", "Did you mean Potosí?"),
+        ("location_form", "Potosí", "es", "Potosí", "¿Quiso decir Potosí?"),
+    ],
+)
+def test_a_probable_spelling_is_offered_with_yes_and_no(ask, form, suggestion, language, name, text):
+    outcome = ask("spelling_confirmed", language, form=form, slots={"spelling_suggestion": suggestion})
+
+    assert outcome.texts == [text]
+    assert outcome.buttons() == [
+        (t("spelling.yes", language, name=name), "/affirm"),
+        (t("spelling.no", language), "/deny"),
+    ]
+    assert outcome.events == []
 
 
 # --- after three rejected answers ----------------------------------------------------

@@ -38,7 +38,8 @@ def test_the_domain_goes_to_the_form_validations_only(domain):
     executor.register_package("bot.actions")
     validations = {name for name in executor.actions if name.startswith("validate_")}
     with_domain = {name for name, config in domain_actions(domain).items() if config.get("send_domain")}
-    assert with_domain == validations == {"validate_applicant_form", "validate_location_form"}
+    forms = {"validate_applicant_form", "validate_location_form", "validate_deletion_form"}
+    assert with_domain == validations == forms
 
 
 def test_every_form_slot_has_an_ask_action(domain):

@@ -173,6 +173,155 @@ def test_an_unsure_message_that_names_no_place_is_left_alone(make_tracker, run, 
     assert run(form, tracker).events == []
 
 
+# --- misspelt cities: taken when sure, offered when probable, nonsense explained ------
+
+OFFER_CLOSED = {"spelling_suggestion": None, "spelling_confirmed": None}
+
+
+@pytest.mark.parametrize("value", ["potossi", "Potozí", "en potosi porfa", "bia imperial"])
+def test_a_city_surely_misspelt_is_taken(answer, value):
+    outcome = answer(value)
+
+    assert outcome.slots == {"return_location": "PTS-01", "return_city": "Potosí", **CHOSEN}
+    assert outcome.messages == []
+
+
+def test_a_city_with_several_offices_surely_misspelt_asks_which(answer):
+    assert answer("la pas").slots == {"return_location": None, "return_city": "La Paz"}
+
+
+@pytest.mark.parametrize(("value", "city"), [("potsi", "Potosí"), ("en la pasa", "La Paz")])
+def test_a_city_probably_misspelt_is_offered(answer, value, city):
+    outcome = answer(value)
+
+    assert outcome.slots == {
+        "return_location": None,
+        "return_city": None,
+        "spelling_suggestion": city,
+        "spelling_confirmed": None,
+    }
+    assert outcome.messages == []  # the form asks "Did you mean …?"
+
+
+def test_a_place_typed_instead_replaces_the_offer(answer):
+    outcome = answer("Potosí", spelling_suggestion="La Paz")
+
+    assert outcome.slots == {"return_location": "PTS-01", "return_city": "Potosí", **CHOSEN, **OFFER_CLOSED}
+
+
+@pytest.mark.parametrize(
+    ("city", "slots"),
+    [
+        ("Potosí", {"return_location": "PTS-01", "return_city": "Potosí", **CHOSEN}),
+        ("La Paz", {"return_location": None, "return_city": "La Paz"}),
+    ],
+)
+def test_yes_takes_the_offered_city(make_tracker, validate, form, city, slots):
+    tracker = make_tracker(slots={"spelling_suggestion": city})
+
+    assert validate(form, "spelling_confirmed", True, tracker).slots == {**OFFER_CLOSED, **slots}
+
+
+def test_no_to_the_offered_city_asks_the_city_again(make_tracker, validate, form):
+    tracker = make_tracker(slots={"spelling_suggestion": "Potosí"})
+
+    outcome = validate(form, "spelling_confirmed", False, tracker)
+
+    assert outcome.slots == OFFER_CLOSED
+    assert outcome.messages == []
+
+
+def test_no_with_another_city_keeps_that_one(make_tracker, validate, form):
+    tracker = make_tracker(
+        text="no, La Paz",
+        intent="deny",
+        slots={"spelling_suggestion": "Potosí"},
+        form=FORM,
+        requested_slot="spelling_confirmed",
+        slot_events={"spelling_confirmed": False, "return_location": "La Paz"},
+    )
+
+    assert validate(form, "spelling_confirmed", False, tracker).slots == OFFER_CLOSED
+
+
+def test_run_asks_whether_the_offered_city_is_meant(make_tracker, run, form):
+    tracker = make_tracker(
+        text="potsi",
+        intent="inform",
+        slots={"language": "es"},
+        form=FORM,
+        requested_slot="return_location",
+        slot_events={"return_location": "potsi"},
+    )
+
+    outcome = run(form, tracker)
+
+    assert outcome.events == [
+        SlotSet("return_location", None),
+        SlotSet("return_city", None),
+        SlotSet("spelling_suggestion", "Potosí"),
+        SlotSet("spelling_confirmed", None),
+        SlotSet("requested_slot", "spelling_confirmed"),
+    ]
+
+
+@pytest.mark.parametrize("text", ["sí", "yes"])
+def test_run_reads_yes_to_the_offered_city_and_lets_the_form_go_on(make_tracker, run, form, text):
+    tracker = make_tracker(
+        text=text,
+        intent="affirm",
+        slots={"language": "es", "spelling_suggestion": "Potosí"},
+        form=FORM,
+        requested_slot="spelling_confirmed",
+        slot_events={},
+    )
+
+    outcome = run(form, tracker)
+
+    # No requested_slot: Rasa's form asks the next question itself (the office's yes/no).
+    assert outcome.events == [
+        SlotSet("spelling_confirmed", None),
+        SlotSet("spelling_suggestion", None),
+        SlotSet("return_location", "PTS-01"),
+        SlotSet("return_city", "Potosí"),
+        SlotSet("failed_attempts", {"return_location": 0}),
+    ]
+
+
+# "asdfgh" at the city question is an answer that names no place: the question's own
+# "no office for that place" (then the cities again), never the out-of-scope reply.
+@pytest.mark.parametrize("intent", ["out_of_scope", "nlu_fallback"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_nonsense_at_the_city_question_gets_its_explanation(make_tracker, run, form, intent, language):
+    tracker = make_tracker(
+        text="asdfgh",
+        intent=intent,
+        confidence=0.99,
+        slots={"language": language},
+        form=FORM,
+        requested_slot="return_location",
+        slot_events={},
+    )
+
+    outcome = run(form, tracker)
+
+    assert outcome.texts == [t("location.unknown", language, courier="DHL Express")]
+    assert outcome.slots == {"return_location": None, "return_city": None, **MISSED}
+
+
+def test_a_sentence_out_of_scope_at_the_city_question_is_left_to_the_rules(make_tracker, run, form):
+    tracker = make_tracker(
+        text="who won the football match yesterday",
+        intent="out_of_scope",
+        slots={"language": "en"},
+        form=FORM,
+        requested_slot="return_location",
+        slot_events={},
+    )
+
+    assert run(form, tracker).events == []
+
+
 # --- the confirmation ------------------------------------------------------------------
 
 
@@ -243,7 +392,11 @@ def test_a_second_run_shows_the_existing_confirmation(issue, isolated_services, 
     ]
 
 
-def test_the_flow_is_reset_and_the_language_kept(issue, domain):
+def test_the_flow_is_reset_and_the_language_kept(issue, domain, registration_id, proof_for):
     outcome = issue()
 
-    assert outcome.slots == dict.fromkeys(set(domain["slots"]) - {"language"} | {"requested_slot"})
+    # Only the confirmation is remembered, so that later answers refer to it.
+    assert outcome.slots == {
+        **dict.fromkeys(set(domain["slots"]) - {"language"} | {"requested_slot"}),
+        "confirmed_registration": proof_for(registration_id),
+    }

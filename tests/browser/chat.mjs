@@ -7,6 +7,7 @@
 //   {"say": text, "expect": text}    type a message (keyboard: Tab to the input, type, Enter)
 //   {"press": title, "expect": text} press a button (keyboard: Shift+Tab to it, Enter or Space)
 //   {"reload": true}                 reload the page and record the transcript before and after
+//   {"goto": path}                   open another page of the site in the same tab ("/es/")
 //   {"axe": true}                    run axe-core (WCAG 2.1 A and AA rules) on the page as it is
 //   {"status": text}                 wait until the page's status line says `text`
 //   {"screenshot": path}             save a picture of the page (the README's docs/chat-page.png)
@@ -197,6 +198,9 @@ async function main() {
         await page.reload();
         await page.locator("#composer").waitFor();
         result.reloads.push({ before, after: await transcript(page) });
+      } else if (step.goto !== undefined) {
+        await page.goto(new URL(step.goto, url).href);
+        await page.locator("#composer").waitFor();
       } else if (step.axe) {
         result.axe = await runAxe(page);
       } else if (step.screenshot !== undefined) {

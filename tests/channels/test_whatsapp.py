@@ -33,6 +33,7 @@ from bot.channels.whatsapp import (
 )
 from bot.core.calling_codes import language_for_number
 from bot.core.i18n import t
+from bot.typed_buttons import typed_button
 from tests.fakes.rasa import DOMAIN, Agent, exchange, intent_event, serve
 from tests.fakes.recorder import RecordingServer
 
@@ -392,6 +393,26 @@ def test_a_numbered_choice_still_sends_the_buttons_payload(fake_twilio: Recordin
     asyncio.run(agent.tracker_store.save(tracker))
     post_form(fake_twilio, agent, Body="2")
     assert [message.text for message in agent.rasa.received] == ["/deny"]
+
+
+@pytest.mark.parametrize("body", ["no, 3 de mayo", "No, 3 de mayo."])
+def test_a_typed_title_reaches_rasa_as_typed_and_means_its_button_there(
+    fake_twilio: RecordingServer, body: str
+) -> None:
+    agent = Agent(intent_event("deny"), replies=("Bien.",))
+    buttons = [
+        {"title": "Sí, 5 de marzo", "payload": "/affirm"},
+        {"title": "No, 3 de mayo", "payload": "/deny"},
+    ]
+    tracker = DialogueStateTracker.from_events(
+        SENDER, [BotUttered("¿Es correcto?", {"buttons": buttons})], slots=DOMAIN.slots
+    )
+    asyncio.run(agent.tracker_store.save(tracker))
+    post_form(fake_twilio, agent, Body=body)
+    (message,) = agent.rasa.received
+    assert message.text == body
+    # What Rasa's parse then does with it (bot.typed_buttons, installed in the Rasa server).
+    assert typed_button(message.text, tracker) == "/deny"
 
 
 def test_the_text_reaches_rasa_cleaned_with_only_the_guessed_language(fake_twilio: RecordingServer) -> None:

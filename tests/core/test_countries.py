@@ -281,3 +281,57 @@ def test_the_rejection_renders_in_both_languages(language: str) -> None:
 def test_checar_is_not_a_nationality() -> None:
     # "checa"/"checo" are forms of "checar" (to check) in Latin American Spanish.
     assert parse_nationality("checa si ya estoy registrado").value is None
+
+
+# --- misspelt nationalities (bot.core.spelling) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("voliviano", "BOL"),
+        ("bolibia", "BOL"),
+        ("perúana", "PER"),
+        ("Soy voliviana", "BOL"),
+        ("soy de Bolibia", "BOL"),
+        ("I am bolibian", "BOL"),
+        ("nacionalidad: peruanna", "PER"),
+        ("colonbiana", "COL"),
+        ("arjentino", "ARG"),
+        ("equatoriana", "ECU"),
+        ("estados hunidos", "USA"),
+        ("bolivain", "BOL"),
+        ("mexciano", "MEX"),
+        ("jermany", "DEU"),
+    ],
+)
+def test_a_surely_misspelt_nationality_is_read(text: str, expected: str) -> None:
+    assert parse_nationality(text) == Result(value=expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "offered"),
+    [
+        ("boliva", "BOL"),
+        ("soy boliva", "BOL"),
+        ("obliviano", "BOL"),
+        ("perauno", "PER"),
+        ("estado unido", "USA"),
+    ],
+)
+def test_a_probably_misspelt_nationality_is_offered_not_taken(text: str, offered: str) -> None:
+    assert parse_nationality(text) == Result(error="errors.nationality_unknown", alternative=offered)
+
+
+@pytest.mark.parametrize(
+    "text", ["asdfgh", "Narnia", "gracias", "hola", "médico", "gringo", "austrlian", "no sé", "ya me sirvió"]
+)
+def test_nonsense_and_everyday_words_are_no_misspelt_nationality(text: str) -> None:
+    assert parse_nationality(text) == Result(error="errors.nationality_unknown")
+
+
+def test_a_sentence_is_not_read_as_a_misspelt_name() -> None:
+    # Only runs of up to four words are read by sound.
+    assert parse_nationality("quiero saber si mi amigo voliviano puede venir") == Result(
+        error="errors.nationality_unknown"
+    )

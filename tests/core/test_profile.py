@@ -10,6 +10,7 @@ import yaml
 
 from bot.core.profile import EmbassyProfile, ProfileError, load_profile
 from bot.core.settings import DEFAULT_PROFILE
+from bot.core.spelling import NO_MATCH, Spelling, Sureness
 
 EXPECTED_OFFICES = {
     "LPZ-01": "La Paz",
@@ -210,3 +211,60 @@ def test_invalid_yaml_and_missing_file_give_a_clear_error(tmp_path: Path) -> Non
         load_profile(broken)
     with pytest.raises(ProfileError, match="cannot read the embassy profile"):
         load_profile(tmp_path / "missing.yml")
+
+
+# --- cities spelt by their sound, and with slips (bot.core.spelling) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cochavamba", ["CBB-01"]),
+        ("Cochabamva", ["CBB-01"]),
+        ("en cochabanba por favor", ["CBB-01"]),
+        ("santa crus", ["SCZ-01"]),
+        ("zanta kruz de la siera", ["SCZ-01"]),
+        ("la pas", ["LPZ-01"]),
+        ("a el alto", ["EAL-01"]),
+        ("potossi", ["PTS-01"]),
+        ("sukre", ["SRE-01"]),
+        ("covija", ["CIJ-01"]),
+        ("chukisaka", ["SRE-01"]),
+        ("en Cocha porfa", ["CBB-01"]),  # what Bolivians call Cochabamba
+        ("Sta. Cruz", ["SCZ-01"]),
+    ],
+)
+def test_match_offices_hears_a_city_spelt_by_its_sound(
+    profile: EmbassyProfile, text: str, expected: list[str]
+) -> None:
+    assert [office.id for office in profile.match_offices(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "sureness"),
+    [
+        ("cochabmba", "Cochabamba", Sureness.SURE),  # one slip in eight letters or more
+        ("santacruz", "Santa Cruz de la Sierra", Sureness.SURE),
+        ("en lapaz porfa", "La Paz", Sureness.SURE),
+        ("tarixa", "Tarija", Sureness.PROBABLE),
+        ("oruru", "Oruro", Sureness.PROBABLE),
+        ("in trinida please", "Trinidad", Sureness.PROBABLE),
+    ],
+)
+def test_spelled_city(profile: EmbassyProfile, text: str, city: str, sureness: Sureness) -> None:
+    assert profile.match_offices(text) == []
+    assert profile.spelled_city(text) == Spelling(city, sureness)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["asdfgh", "yes", "sí", "Lima", "Tokyo", "tarifa", "corrija", "paz", "I want to send my documents"],
+)
+def test_nonsense_is_no_spelled_city(profile: EmbassyProfile, text: str) -> None:
+    assert profile.spelled_city(text) == NO_MATCH
+
+
+def test_city_by_sound_needs_four_letters_and_one_city(profile: EmbassyProfile) -> None:
+    assert profile.city_by_sound(["santa", "krus"]) == "Santa Cruz de la Sierra"
+    assert profile.city_by_sound(["kba"]) is None  # "q va" sounds like "cbba"
+    assert profile.city_by_sound(["lima"]) is None

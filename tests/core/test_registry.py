@@ -332,6 +332,70 @@ def test_issue_confirmation_rejects_bad_arguments(registry: Registry) -> None:
     assert registry.confirmation_for(registration.id) is None
 
 
+# Deleting a registration
+
+
+def test_delete_removes_the_registration_and_its_confirmation(registry: Registry, database_url: str) -> None:
+    registration, _ = registry.register(APPLICANT)
+    confirmation = registry.issue_confirmation(registration.id, "LPZ-01", "en")
+    kept, _ = registry.register(applicant(1))
+    kept_confirmation = registry.issue_confirmation(kept.id, "CBB-01", "es")
+
+    assert registry.delete(APPLICANT) is True
+
+    assert registry.find(APPLICANT) is None
+    assert registry.confirmation_for(registration.id) is None
+    assert registry.confirmation_by_token(confirmation.token) is None
+    assert registry.find(applicant(1)) == kept
+    assert registry.confirmation_by_token(kept_confirmation.token) == kept_confirmation
+    assert (count_rows(database_url, "registrations"), count_rows(database_url, "confirmations")) == (1, 1)
+
+
+def test_delete_without_a_confirmation(registry: Registry, database_url: str) -> None:
+    registry.register(APPLICANT)
+
+    assert registry.delete(APPLICANT) is True
+    assert count_rows(database_url, "registrations") == 0
+
+
+def test_deleting_twice_or_an_unknown_applicant_finds_nothing(registry: Registry) -> None:
+    assert registry.delete(APPLICANT) is False
+    registry.register(APPLICANT)
+    assert registry.delete(APPLICANT) is True
+    assert registry.delete(APPLICANT) is False
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        Applicant(passport_number="A1234568", date_of_birth="1985-03-05", nationality="BOL"),
+        Applicant(passport_number="A1234567", date_of_birth="1985-05-03", nationality="BOL"),
+        Applicant(passport_number="A1234567", date_of_birth="1985-03-05", nationality="PER"),
+    ],
+)
+def test_delete_needs_each_of_the_three_fields(registry: Registry, other: Applicant) -> None:
+    registration, _ = registry.register(APPLICANT)
+    confirmation = registry.issue_confirmation(registration.id, "LPZ-01", "en")
+
+    assert registry.delete(other) is False
+
+    assert registry.find(APPLICANT) == registration
+    assert registry.confirmation_by_token(confirmation.token) == confirmation
+
+
+def test_after_a_deletion_the_same_applicant_registers_anew(registry: Registry) -> None:
+    first, _ = registry.register(APPLICANT)
+    old = registry.issue_confirmation(first.id, "LPZ-01", "en")
+    registry.delete(APPLICANT)
+
+    second, created = registry.register(APPLICANT)
+    new = registry.issue_confirmation(second.id, "CBB-01", "es")
+
+    assert created is True
+    assert (new.number, new.token) != (old.number, old.token)
+    assert registry.confirmation_by_token(old.token) is None
+
+
 # The database unavailable
 
 
@@ -355,6 +419,7 @@ def every_method(registry: Registry, registration_id: int, token: str) -> dict[s
         "confirmation_for": lambda: registry.confirmation_for(registration_id),
         "issue_confirmation": lambda: registry.issue_confirmation(registration_id, "LPZ-01", "en"),
         "confirmation_by_token": lambda: registry.confirmation_by_token(token),
+        "delete": lambda: registry.delete(APPLICANT),
     }
 
 

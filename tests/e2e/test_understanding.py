@@ -13,7 +13,7 @@ from tests.e2e.support import Chat, expect, new_passport, start_as_new
 
 @pytest.mark.parametrize(
     ("language", "message"),
-    [("en", "what's the weather like in la paz today?"), ("es", "cuanto tarda en salir mi visa?")],
+    [("en", "what's the weather like in la paz today?"), ("es", "como va a estar el clima hoy en la paz?")],
 )
 def test_out_of_scope_in_the_middle_of_the_form_and_back(stack, language: str, message: str) -> None:
     chat = Chat(stack, language=language)

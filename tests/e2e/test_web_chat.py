@@ -153,6 +153,29 @@ def test_messages_after_a_language_switch_are_marked_in_the_new_language(stack: 
     assert set(bot_languages[:switch]) == {"en"} and set(bot_languages[switch:]) == {"es"}
 
 
+def test_the_other_language_link_switches_the_conversation_too(stack: Stack) -> None:
+    report = run_browser(
+        page_url(stack.settings.public_url, "en"),
+        {
+            "keyboard": False,
+            "steps": [
+                {"say": "hello", "expect": t("registered.ask", "en")},
+                {"say": "no", "expect": t("passport.ask", "en")},
+                # The page's "En español" link, then the next reply: Spanish, same conversation.
+                {"goto": "/es/", "expect": t("passport.ask", "es")},
+                {"reload": True},
+            ],
+        },
+    )
+    assert report["pageErrors"] == []
+    texts = [message["text"] for message in report["transcript"] if message["role"] == "bot"]
+    assert t("language.switched", "es") in texts[-2] and t("passport.ask", "es") in texts[-1]
+    # Nothing the person did not type is shown as theirs, and a reload asks nothing again.
+    assert [m["text"] for m in report["transcript"] if m["role"] == "you"] == ["hello", "no"]
+    (reload,) = report["reloads"]
+    assert reload["after"] == reload["before"]
+
+
 def test_the_page_says_so_while_the_assistant_cannot_be_reached(tmp_path: Path) -> None:
     web_port = unused_port()
     lone_web_app = Stack(

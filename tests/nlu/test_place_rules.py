@@ -114,6 +114,36 @@ def test_words_that_are_not_misspelt_nationalities(language: str | None, text: s
 
 
 @pytest.mark.parametrize(
+    ("text", "value", "span"),
+    [
+        ("soy voliviano", "BOL", "voliviano"),
+        ("mi nacionalidad es colonbiana", "COL", "colonbiana"),
+        ("soy arjentino, pasaporte AB12345", "ARG", "arjentino"),
+        ("nacionalidad ekuatoriana", "ECU", "ekuatoriana"),
+    ],
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_nationality_spelt_by_its_sound(language: str | None, text: str, value: str, span: str) -> None:
+    entity = only(text, NATIONALITY, language)
+    assert (entity.value, entity.text) == (value, span)
+
+
+# Everyday words one slip from a country, once taken for it (bot.core.spelling.REAL_WORDS).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when they finish, do they return the passport",
+        "gracias, me sirvió mucho",
+        "en gringo porfa",
+        "me gana",
+    ],
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_everyday_words_are_no_nationality(language: str | None, text: str) -> None:
+    assert not [entity for entity in extract(text, language) if entity.entity == NATIONALITY]
+
+
+@pytest.mark.parametrize(
     ("text", "city", "span"),
     [
         ("La Paz", "La Paz", "La Paz"),
@@ -133,6 +163,27 @@ def test_words_that_are_not_misspelt_nationalities(language: str | None, text: s
 def test_city(language: str | None, text: str, city: str, span: str) -> None:
     entity = only(text, CITY, language)
     assert (entity.value, entity.text) == (city, span)
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "span"),
+    [
+        ("quiero recogerlo en cochavamba", "Cochabamba", "cochavamba"),
+        ("sí, todo bien, y mándelo a santa crus", "Santa Cruz de la Sierra", "santa crus"),
+        ("send it to Potossi please", "Potosí", "Potossi"),
+        ("en la pas", "La Paz", "la pas"),
+    ],
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_city_spelt_by_its_sound(language: str | None, text: str, city: str, span: str) -> None:
+    entity = only(text, CITY, language)
+    assert (entity.value, entity.text) == (city, span)
+
+
+@pytest.mark.parametrize("text", ["la pasé bien", "q va", "the tarifa", "me corrija la fecha", "la casa"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_words_that_only_look_like_a_city(language: str | None, text: str) -> None:
+    assert not [entity for entity in extract(text, language) if entity.entity == CITY]
 
 
 def test_nationality_patterns_come_from_the_country_index() -> None:

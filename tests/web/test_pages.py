@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.core.i18n import t
+from bot.core.registry import Applicant
 from bot.web import pages as pages_module
 from bot.web.app import create_app
 from tests.web.support import assert_security_headers, issue
@@ -101,6 +102,24 @@ def test_unknown_or_malformed_token_is_not_found(serve, registry, path):
         html = await response.text()
         assert "Confirmation not found" in html
         assert "<script>" not in html
+
+    serve(scenario)
+
+
+def test_a_deleted_registrations_confirmation_is_not_found(serve, registry):
+    confirmation = issue(registry, "en")
+    kept = issue(registry, "es", passport="C7777777")
+    assert registry.delete(Applicant("A1234567", "1985-03-05", "BOL"))
+
+    async def scenario(client: TestClient) -> None:
+        for path in (f"/confirmation/{confirmation.token}", f"/confirmation/{confirmation.token}.pdf"):
+            response = await client.get(path)
+            assert response.status == 404
+            assert response.headers["Cache-Control"] == "no-store"
+            html = await response.text()
+            assert "Confirmation not found" in html
+            assert confirmation.number not in html
+        assert (await client.get(f"/confirmation/{kept.token}")).status == 200
 
     serve(scenario)
 

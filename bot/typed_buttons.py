@@ -1,0 +1,98 @@
+"""Typed buttons in every channel: a message that clearly is one of the buttons the
+assistant just offered (bot.core.buttons) is read as that button's payload.
+
+`install()` (called by bot.rasa_server at start-up) wraps Rasa's
+`MessageProcessor.parse_message`, through which every channel's message is parsed
+with its conversation's tracker. When the latest bot turn offered buttons and the
+text is one of them, the payload is parsed instead: "/deny" keeps the person's own
+words as the message text (the language is still read from them); a plain payload (a
+city, an office id) becomes the text, as a press would send it. Payloads typed as
+such ("/affirm") and messages without offered buttons are parsed as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.events import BotUttered, Restarted, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.core.buttons import pressed_button
+
+# Rasa's parse of one message: (message, tracker, only_output_properties) -> parse data.
+Parse = Callable[[UserMessage, "DialogueStateTracker | None", bool], Awaitable[dict[str, Any]]]
+INTENT_PREFIX = "/"
+
+
+def offered_buttons(tracker: DialogueStateTracker | None) -> list[dict[str, Any]]:
+    """The buttons of the assistant's latest message with buttons since the person's
+    latest message (none after it, or after a restart or a new session)."""
+    for event in reversed(tracker.events if tracker is not None else []):
+        if isinstance(event, (UserUttered, Restarted, SessionStarted)):
+            return []
+        if isinstance(event, BotUttered):
+            buttons = (event.data or {}).get("buttons") or []
+            if buttons:
+                return [button for button in buttons if isinstance(button, dict)]
+    return []
+
+
+def typed_button(text: str | None, tracker: DialogueStateTracker | None) -> str | None:
+    """The payload of the offered button that `text` clearly is, else None."""
+    if not text or text.lstrip().startswith(INTENT_PREFIX):
+        return None
+    return pressed_button(text, offered_buttons(tracker))
+
+
+async def parse_with_typed_buttons(
+    parse: Parse,
+    message: UserMessage,
+    tracker: DialogueStateTracker | None = None,
+    only_output_properties: bool = True,
+) -> dict[str, Any]:
+    """`parse` of `message`, or of the payload of the button its text clearly is."""
+    payload = typed_button(message.text, tracker)
+    if payload is None:
+        return await parse(message, tracker, only_output_properties)
+    pressed = UserMessage(
+        payload,
+        message.output_channel,
+        message.sender_id,
+        input_channel=message.input_channel,
+        message_id=message.message_id,
+        metadata=message.metadata,
+    )
+    parse_data = await parse(pressed, tracker, only_output_properties)
+    if payload.startswith(INTENT_PREFIX):
+        parse_data["text"] = message.text
+    else:
+        # Rasa stores `message.text` as what the person said; slots filled from the
+        # text then get the button's value, as after a press.
+        message.text = payload
+    return parse_data
+
+
+def install() -> None:
+    """Makes every parse of a message in this process read typed button titles."""
+    original = MessageProcessor.parse_message
+    if getattr(original, "reads_typed_buttons", False):
+        return
+
+    async def parse_message(
+        self: MessageProcessor,
+        message: UserMessage,
+        tracker: DialogueStateTracker | None = None,
+        only_output_properties: bool = True,
+    ) -> dict[str, Any]:
+        async def parse(
+            to_parse: UserMessage, with_tracker: DialogueStateTracker | None, output_only: bool
+        ) -> dict[str, Any]:
+            return await original(self, to_parse, with_tracker, output_only)
+
+        return await parse_with_typed_buttons(parse, message, tracker, only_output_properties)
+
+    parse_message.reads_typed_buttons = True  # type: ignore[attr-defined]
+    MessageProcessor.parse_message = parse_message
