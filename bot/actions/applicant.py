@@ -150,6 +150,18 @@ def _date_correction(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict
     return {"date_of_birth": result.value}
 
 
+IDENTITY_FIELDS = ("passport_number", "date_of_birth", "nationality")
+
+
+def _later_field_of_this_message(tracker: Tracker, slots: dict[str, Any]) -> bool:
+    """Whether a field given in the same message is validated after the one that
+    returned `slots`: that validator then looks up once, with every field, so one
+    message is one lookup (and at most one failure counted against the limits)."""
+    candidates = list(tracker.slots_to_validate())
+    own = [index for index, name in enumerate(candidates) if name in slots]
+    return bool(own) and any(name in IDENTITY_FIELDS for name in candidates[max(own) + 1 :])
+
+
 class ValidateApplicantForm(LanguageFollowingForm):
     """Normalises every answer and decides which questions the current path needs."""
 
@@ -237,6 +249,9 @@ class ValidateApplicantForm(LanguageFollowingForm):
         slots: dict[str, Any] = {"registered": value if isinstance(value, bool) else None}
         if value is not True:
             slots["lookup_failed"] = False
+        if any(field in tracker.slots_to_validate() for field in IDENTITY_FIELDS):
+            # The fields' own validators look up, with this answer in view.
+            return slots
         return await self._with_lookup(dispatcher, tracker, slots, retry={"registered": None})
 
     async def validate_passport_number(
@@ -356,7 +371,7 @@ class ValidateApplicantForm(LanguageFollowingForm):
             # same message, or an altered tracker) is asked for again, not looked up.
             return {**slots, **clear(*problems), **STALE_AFTER_CHANGE}
         applicant = validated_applicant(known)
-        if applicant is None:
+        if applicant is None or _later_field_of_this_message(tracker, slots):
             return slots
         svc = services()
         reply = reply_for(dispatcher, tracker)

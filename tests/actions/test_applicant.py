@@ -1100,3 +1100,28 @@ def test_words_that_say_the_opposite_of_the_intent_win(make_tracker, run, form):
     )
     slots = {event["name"]: event["value"] for event in run(form, tracker).events if event["event"] == "slot"}
     assert slots["registered"] is False
+
+
+@pytest.mark.parametrize("registered_candidate", [False, True])
+def test_one_message_with_the_three_fields_is_one_lookup(
+    make_tracker, run, form, isolated_services, monkeypatch, registered_candidate
+):
+    failures: list[str] = []
+    record = isolated_services.limiter.record_failure
+    monkeypatch.setattr(
+        isolated_services.limiter, "record_failure", lambda *args: (failures.append("x"), record(*args))
+    )
+    candidates = {"passport_number": "E1234567", "date_of_birth": "1986-06-21", "nationality": "PER"}
+    if registered_candidate:
+        candidates["registered"] = True
+    tracker = make_tracker(
+        text="E1234567, born 21 June 1986, peruvian, I registered before",
+        intent="inform",
+        form=FORM,
+        requested_slot="passport_number",
+        slots={"language": "en", "registered": True},
+        slot_events=candidates,
+    )
+    slots = {event["name"]: event["value"] for event in run(form, tracker).events if event["event"] == "slot"}
+    assert failures == ["x"]
+    assert slots["lookup_failed"] is True
