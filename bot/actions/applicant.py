@@ -25,7 +25,7 @@ from bot.actions.history import (
 from bot.actions.proof import proven_registration, registration_slot
 from bot.actions.reply import Reply, reply_for, say_lookup_limited, say_try_again
 from bot.actions.services import ask_limiter, services
-from bot.core.dates import correct_date_of_birth, parse_date_correction
+from bot.core.dates import correct_date_of_birth, format_date, parse_date_correction
 from bot.core.i18n import LANGUAGES
 from bot.core.registered import said_registered
 from bot.core.registry import Applicant, RegistryUnavailable
@@ -144,10 +144,20 @@ def _date_correction(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict
     if not parts:
         return {}
     result = correct_date_of_birth(current, parts)
-    if not result.ok:
-        reply_for(dispatcher, tracker).say(result.error or "errors.date_invalid", **result.params)
+    reply = reply_for(dispatcher, tracker)
+    if not result.ok or result.value is None:
+        reply.say(result.error or "errors.date_invalid", **result.params)
         return {}
+    reply.say("dob.corrected", date=format_date(result.value, reply.language or "en"))
     return {"date_of_birth": result.value}
+
+
+def _corrects_the_date(tracker: Tracker) -> bool:
+    """Whether this message is a correction of the date of birth ("no wait, I was born
+    on the 14th"): then it is not also an answer to the question that was pending."""
+    return "date_of_birth" in tracker.slots_to_validate() and bool(
+        parse_date_correction((tracker.latest_message or {}).get("text"))
+    )
 
 
 IDENTITY_FIELDS = ("passport_number", "date_of_birth", "nationality")
@@ -302,6 +312,10 @@ class ValidateApplicantForm(LanguageFollowingForm):
         """A misspelt name read only probably ("boliva") is offered as "Did you mean
         Bolivia?" when the form can ask it (spelling_confirmed); any other answer
         replaces an offer still open."""
+        if _corrects_the_date(tracker) and value == (tracker.latest_message or {}).get("text"):
+            # The whole message, taken as the answer to the pending question, is the
+            # date's correction: the question stays pending, without an error.
+            return {"nationality": None}
         if value is not None and "spelling_confirmed" in self.domain_slots(domain):
             suggestion = validate_nationality(written_form(tracker, "nationality", value)).alternative
             if suggestion:

@@ -1125,3 +1125,35 @@ def test_one_message_with_the_three_fields_is_one_lookup(
     slots = {event["name"]: event["value"] for event in run(form, tracker).events if event["event"] == "slot"}
     assert failures == ["x"]
     assert slots["lookup_failed"] is True
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "corrected", "said"),
+    [
+        ("en", "no wait, my birthday is the 14th", "1990-07-14", "Noted: you were born on 14 July 1990."),
+        ("es", "no espera, me equivoque, naci el 4", "1990-07-04", "Anoto: nació el 4 de julio de 1990."),
+    ],
+)
+def test_a_date_correction_at_the_nationality_question_is_taken_and_said(
+    make_tracker, run, form, language, text, corrected, said
+):
+    tracker = make_tracker(
+        text=text,
+        intent="inform",
+        form=FORM,
+        requested_slot="nationality",
+        slots={
+            "language": language,
+            "registered": False,
+            "passport_number": "E1234567",
+            "date_of_birth": "1990-07-23",
+            "date_confirmed": True,
+        },
+        slot_events={"nationality": text},
+    )
+    outcome = run(form, tracker)
+    slots = {event["name"]: event["value"] for event in outcome.events if event["event"] == "slot"}
+    assert slots["date_of_birth"] == corrected
+    assert slots["nationality"] is None
+    assert outcome.texts == [said]
+    assert slots["failed_attempts"].get("nationality", 0) == 0
