@@ -248,6 +248,26 @@ def validate(domain: dict[str, Any]) -> Callable[[FormValidationAction, str, Any
     return call
 
 
+@pytest.fixture
+def required(
+    request: pytest.FixtureRequest, domain: dict[str, Any], make_tracker, form
+) -> Callable[..., list[str]]:
+    """The slots the test module's `form` fixture requires (of its module's FORM) with
+    these slots set."""
+
+    def required_for(**slots: Any) -> list[str]:
+        return asyncio.run(
+            form.required_slots(
+                domain["forms"][request.module.FORM]["required_slots"],
+                CollectingDispatcher(),
+                make_tracker(slots=slots),
+                domain,
+            )
+        )
+
+    return required_for
+
+
 SENDER = "test-sender"
 
 

@@ -48,21 +48,6 @@ def registered_slot(registration, proof_for) -> str:
     return proof_for(registration.id)
 
 
-@pytest.fixture
-def required(domain, make_tracker, form):
-    def required_for(**slots):
-        return asyncio.run(
-            form.required_slots(
-                domain["forms"][FORM]["required_slots"],
-                CollectingDispatcher(),
-                make_tracker(slots=slots),
-                domain,
-            )
-        )
-
-    return required_for
-
-
 # --- which questions each path needs -------------------------------------------------
 
 

@@ -3,12 +3,10 @@ lookup and limits), its questions, and the deletion itself."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.applicant import ActionChangeField, ValidateApplicantForm
 from bot.actions.ask import ActionAskDeletionConfirmed, ActionAskLookupChoice
@@ -49,21 +47,6 @@ def registration(isolated_services):
 @pytest.fixture
 def confirmation(isolated_services, registration):
     return isolated_services.registry.issue_confirmation(registration.id, "PTS-01", "en")
-
-
-@pytest.fixture
-def required(domain, make_tracker, form):
-    def required_for(**slots):
-        return asyncio.run(
-            form.required_slots(
-                domain["forms"][FORM]["required_slots"],
-                CollectingDispatcher(),
-                make_tracker(slots=slots),
-                domain,
-            )
-        )
-
-    return required_for
 
 
 @pytest.fixture
