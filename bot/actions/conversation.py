@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.types import DomainDict
 
 from bot.actions.applicant import PERSONAL_FIELDS
@@ -57,14 +57,28 @@ class ActionGreet(BotAction):
     action_name = "action_greet"
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if introduced(tracker):
-            return []
-        profile = services().profile
-        if reply.language is None:
-            reply.say("greeting.bilingual")
-        else:
-            reply.say("greeting.intro", embassy=profile.display_name(reply.language), courier=profile.courier)
+        greet(reply, tracker)
         return []
+
+
+def greet(reply: Reply, tracker: Tracker) -> None:
+    """The introduction, unless the assistant already introduced itself."""
+    if introduced(tracker):
+        return
+    profile = services().profile
+    if reply.language is None:
+        reply.say("greeting.bilingual")
+    else:
+        reply.say("greeting.intro", embassy=profile.display_name(reply.language), courier=profile.courier)
+
+
+def offered_start(tracker: Tracker) -> bool:
+    """Whether the assistant's latest message offered the Start button."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return any(button.get("payload") == START_BUTTON[1] for button in buttons)
+    return False
 
 
 class ActionAnswerQuestion(BotAction):
@@ -180,6 +194,11 @@ class ActionDefaultFallback(BotAction):
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         pending = pending_question(tracker)
+        if pending is None and latest_intent(tracker) == "affirm" and offered_start(tracker):
+            # "yes, let's do it" to the Start offer (no rule follows a yes outside a
+            # form): the same as pressing Start.
+            greet(reply, tracker)
+            return [FollowupAction("applicant_form")]
         if pending is not None:
             hint = HINTS.get(pending)
             sorry = reply.text("fallback.not_understood")

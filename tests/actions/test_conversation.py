@@ -641,3 +641,23 @@ def test_goodbye(make_tracker, run, language):
 
     assert outcome.texts == [t("goodbye.text", language)]
     assert outcome.events == []
+
+
+@LANGUAGES
+@pytest.mark.parametrize(("offered", "intent"), [(True, "affirm"), (False, "affirm"), (True, "nlu_fallback")])
+def test_a_yes_to_the_start_offer_starts_the_flow(make_tracker, run, language, offered, intent):
+    text = "sí, empecemos ahora" if language == "es" else "yes lets do it now"
+    tracker = make_tracker(text=text, intent=intent, slots={"language": language})
+    buttons = [{"title": t("buttons.start", language), "payload": START}] if offered else []
+    user_at = max(i for i, event in enumerate(tracker.events) if event["event"] == "user")
+    tracker.events.insert(user_at, {"event": "bot", "text": "…", "data": {"buttons": buttons}})
+
+    outcome = run(ActionDefaultFallback(), tracker)
+
+    starts = offered and intent == "affirm"
+    followups = [event["name"] for event in outcome.events if event["event"] == "followup"]
+    assert followups == (["applicant_form"] if starts else [])
+    if starts:
+        assert t("fallback.not_understood", language) not in outcome.texts
+    else:
+        assert outcome.texts[0] == t("fallback.not_understood", language)
