@@ -26,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.services import Services, services
 from bot.core.i18n import t
 from bot.core.settings import PROJECT_ROOT
+from tests.actions.support import APPLICANT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PUBLIC_URL = "https://courier.example.test"
@@ -266,6 +267,13 @@ def required(
         )
 
     return required_for
+
+
+@pytest.fixture
+def registration(isolated_services: Services):
+    """APPLICANT's registration, saved in the test's registry."""
+    registration, _ = isolated_services.registry.register(APPLICANT)
+    return registration
 
 
 SENDER = "test-sender"

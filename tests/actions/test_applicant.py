@@ -11,16 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.applicant import ActionChangeField, ActionSaveRegistration, ValidateApplicantForm
 from bot.actions.ask import ActionAskPassportNumber
 from bot.core.i18n import t
-from bot.core.registry import Applicant
+from tests.actions.support import APPLICANT, DETAILS
 
 FORM = "applicant_form"
-APPLICANT = Applicant(passport_number="A1234567", date_of_birth="1985-03-05", nationality="BOL")
-DETAILS = {
-    "passport_number": "A1234567",
-    "date_of_birth": "1985-03-05",
-    "date_confirmed": True,
-    "nationality": "BOL",
-}
 PERSONAL_CLEARED = dict.fromkeys(
     ("passport_number", "date_of_birth", "date_alternative", "date_confirmed", "nationality")
 )
@@ -34,12 +27,6 @@ FOUND_NOTHING = {"lookup_failed": True, "lookup_choice": None, "registration_id"
 @pytest.fixture
 def form():
     return ValidateApplicantForm()
-
-
-@pytest.fixture
-def registration(isolated_services):
-    registration, _ = isolated_services.registry.register(APPLICANT)
-    return registration
 
 
 @pytest.fixture

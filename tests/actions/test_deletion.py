@@ -20,28 +20,16 @@ from bot.actions.deletion import (
 )
 from bot.core.i18n import t
 from bot.core.registry import Applicant, RegistryUnavailable
+from tests.actions.support import APPLICANT, DETAILS
 
 FORM = "deletion_form"
 LANGUAGES = pytest.mark.parametrize("language", ["en", "es"])
-APPLICANT = Applicant(passport_number="A1234567", date_of_birth="1985-03-05", nationality="BOL")
-DETAILS = {
-    "passport_number": "A1234567",
-    "date_of_birth": "1985-03-05",
-    "date_confirmed": True,
-    "nationality": "BOL",
-}
 WRONG_DATES = ["1 March 1985", "2 March 1985", "3 March 1985", "4 March 1985", "6 March 1985"]
 
 
 @pytest.fixture
 def form():
     return ValidateDeletionForm()
-
-
-@pytest.fixture
-def registration(isolated_services):
-    registration, _ = isolated_services.registry.register(APPLICANT)
-    return registration
 
 
 @pytest.fixture

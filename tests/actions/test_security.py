@@ -13,23 +13,11 @@ from bot.actions.ask import ActionAskDetailsConfirmed
 from bot.actions.location import ActionIssueConfirmation, ValidateLocationForm
 from bot.core.i18n import t
 from bot.core.registry import Applicant, RegistryUnavailable
+from tests.actions.support import APPLICANT, DETAILS
 
 FORM = "applicant_form"
-APPLICANT = Applicant(passport_number="A1234567", date_of_birth="1985-03-05", nationality="BOL")
-DETAILS = {
-    "passport_number": "A1234567",
-    "date_of_birth": "1985-03-05",
-    "date_confirmed": True,
-    "nationality": "BOL",
-}
 OFFICE_CHOSEN = {"return_city": "Potosí", "return_location": "PTS-01", "location_confirmed": True}
 WRONG_DATES = ["1 January 1980", "2 February 1981", "3 March 1982", "4 April 1983", "6 March 1985"]
-
-
-@pytest.fixture
-def registration(isolated_services):
-    registration, _ = isolated_services.registry.register(APPLICANT)
-    return registration
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from bot.actions import services as services_module
 from bot.actions.applicant import ActionSaveRegistration, ValidateApplicantForm
 from bot.actions.conversation import ActionGoodbye
 from bot.actions.location import ActionIssueConfirmation
-from bot.core.registry import Applicant
+from tests.actions.support import APPLICANT
 
-APPLICANT = Applicant(passport_number="A1234567", date_of_birth="1985-03-05", nationality="BOL")
 DETAILS = {"passport_number": "A1234567", "date_of_birth": "1985-03-05", "date_confirmed": True}
 REGISTRY_METHODS = ("find", "register", "confirmation_for", "issue_confirmation")
 
