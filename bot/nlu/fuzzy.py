@@ -20,12 +20,6 @@ MIN_LETTERS = 6
 TWO_EDITS_LETTERS = 9
 
 
-def edit_distance(first: str, second: str, limit: int) -> int:
-    """Damerau-Levenshtein distance in its "optimal string alignment" form (adjacent
-    letters swapped once cost one edit), or `limit + 1` when it is more than `limit`."""
-    return OSA.distance(first, second, score_cutoff=limit)
-
-
 def allowed_edits(word: str) -> int:
     """How many edits a word of this length may hold: none below six letters."""
     if len(word) >= TWO_EDITS_LETTERS:
