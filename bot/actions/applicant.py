@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.ask import unclear_answer_to, yes_or_no_to
+from bot.actions.ask import offer_spelling, unclear_answer_to, yes_or_no_to
 from bot.actions.base import BotAction, LanguageFollowingForm
 from bot.actions.flow import back_to_summary, clear, reopen_form
 from bot.actions.history import (
@@ -87,11 +87,6 @@ def _checked(
     if not result.ok:
         reply.say(result.error or "errors.empty", **result.params)
     return {slot: result.value if result.ok else None, **count_attempt(tracker, slot, result.ok)}, result
-
-
-def _offer(suggestion: str) -> dict[str, Any]:
-    """The slots that ask "Did you mean …?" for a probable reading of a misspelt nationality."""
-    return {"spelling_suggestion": suggestion, "spelling_confirmed": None}
 
 
 def _reads_as_nationality(result: Result) -> bool:
@@ -319,7 +314,7 @@ class ValidateApplicantForm(LanguageFollowingForm):
         if value is not None and "spelling_confirmed" in self.domain_slots(domain):
             suggestion = validate_nationality(written_form(tracker, "nationality", value)).alternative
             if suggestion:
-                return {"nationality": None, **_offer(suggestion), **STALE_AFTER_CHANGE}
+                return {"nationality": None, **offer_spelling(suggestion), **STALE_AFTER_CHANGE}
         slots, _ = _checked(
             "nationality", value, validate_nationality, reply_for(dispatcher, tracker), tracker
         )
@@ -347,7 +342,7 @@ class ValidateApplicantForm(LanguageFollowingForm):
             nationality=result.value, **count_attempt(tracker, "nationality", True), **STALE_AFTER_CHANGE
         )
         # Asked again after a database error: the same offer, the same question.
-        retry = {"nationality": None, **_offer(suggestion)}
+        retry = {"nationality": None, **offer_spelling(suggestion)}
         return await self._with_lookup(dispatcher, tracker, slots, retry=retry)
 
     def validate_lookup_choice(

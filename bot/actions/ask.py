@@ -41,6 +41,12 @@ def unclear_answer_to(slot: str, tracker: Tracker) -> dict[str, Any]:
     return {slot: text} if short else {}
 
 
+def offer_spelling(suggestion: str) -> dict[str, Any]:
+    """The slots that ask "Did you mean …?" for a probable reading of a misspelt
+    nationality or city (ActionAskSpellingConfirmed asks it)."""
+    return {"spelling_suggestion": suggestion, "spelling_confirmed": None}
+
+
 def yes_or_no_to(slot: str, tracker: Tracker) -> dict[str, Any]:
     """{slot: True} for a yes, {slot: False} for a no, when the form asked `slot`."""
     if tracker.get_slot("requested_slot") != slot or slot in tracker.slots_to_validate():

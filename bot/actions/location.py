@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.ask import unclear_answer_to, yes_or_no_to
+from bot.actions.ask import offer_spelling, unclear_answer_to, yes_or_no_to
 from bot.actions.base import BotAction, LanguageFollowingForm
 from bot.actions.flow import FLOW_SLOTS, back_to_summary, clear, reopen_form
 from bot.actions.history import answer_to_pending, count_attempt
@@ -94,12 +94,7 @@ class ValidateLocationForm(LanguageFollowingForm):
         matches = _choose_from(text, shown)
         spelt = NO_MATCH if matches else profile.spelled_city(text)
         if spelt.probable:
-            return {
-                "return_location": None,
-                "return_city": None,
-                "spelling_suggestion": spelt.probable,
-                "spelling_confirmed": None,
-            }
+            return {"return_location": None, "return_city": None, **offer_spelling(spelt.probable)}
         slots = _chosen(tracker, profile.offices_in(spelt.sure) if spelt.sure else matches)
         if slots is None:
             reply_for(dispatcher, tracker).say("location.unknown", courier=profile.courier)
