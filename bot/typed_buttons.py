@@ -8,6 +8,11 @@ text is one of them, the payload is parsed instead: "/deny" keeps the person's o
 words as the message text (the language is still read from them); a plain payload (a
 city, an office id) becomes the text, as a press would send it. Payloads typed as
 such ("/affirm") and messages without offered buttons are parsed as before.
+
+A message that starts with a yes or a no and goes on ("yes, and send it back to
+Santa Cruz") keeps its own parse (its entities fill other answers), but when the
+model read no intent in it (or only data, a greeting or thanks), it takes the intent of the
+offered yes (or no) button: the person answered the question, and said more.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, Restarted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.core.buttons import pressed_button
+from bot.core.buttons import answered_yes_or_no, pressed_button
 
 # Rasa's parse of one message: (message, tracker, only_output_properties) -> parse data.
 Parse = Callable[[UserMessage, "DialogueStateTracker | None", bool], Awaitable[dict[str, Any]]]
 INTENT_PREFIX = "/"
+# Intents a leading yes or no outweighs: nothing else was understood, or only data.
+WEAKER_THAN_YES_OR_NO = frozenset({"nlu_fallback", "inform", "goodbye", "greet"})
 
 
 def offered_buttons(tracker: DialogueStateTracker | None) -> list[dict[str, Any]]:
@@ -56,7 +63,8 @@ async def parse_with_typed_buttons(
     """`parse` of `message`, or of the payload of the button its text clearly is."""
     payload = typed_button(message.text, tracker)
     if payload is None:
-        return await parse(message, tracker, only_output_properties)
+        parse_data = await parse(message, tracker, only_output_properties)
+        return await _with_leading_yes_or_no(parse, parse_data, message, tracker, only_output_properties)
     pressed = UserMessage(
         payload,
         message.output_channel,
@@ -73,6 +81,32 @@ async def parse_with_typed_buttons(
         # text then get the button's value, as after a press.
         message.text = payload
     return parse_data
+
+
+async def _with_leading_yes_or_no(
+    parse: Parse,
+    parse_data: dict[str, Any],
+    message: UserMessage,
+    tracker: DialogueStateTracker | None,
+    only_output_properties: bool,
+) -> dict[str, Any]:
+    """`parse_data`, with the intent of the offered yes/no button the message starts
+    with when the model found no stronger one."""
+    intent = (parse_data.get("intent") or {}).get("name")
+    if (
+        intent not in WEAKER_THAN_YES_OR_NO
+        or not message.text
+        or message.text.lstrip().startswith(INTENT_PREFIX)
+    ):
+        return parse_data
+    payload = answered_yes_or_no(message.text, offered_buttons(tracker))
+    if payload is None or not payload.startswith(INTENT_PREFIX):
+        return parse_data
+    pressed = UserMessage(
+        payload, message.output_channel, message.sender_id, input_channel=message.input_channel
+    )
+    button = await parse(pressed, tracker, only_output_properties)
+    return {**parse_data, "intent": button.get("intent"), "intent_ranking": button.get("intent_ranking", [])}
 
 
 def install() -> None:

@@ -131,19 +131,57 @@ def test_a_plain_payload_becomes_the_message_text_as_a_press_would_send_it() -> 
 @pytest.mark.parametrize(
     "typed",
     [
-        "yes that's right and send it to Santa Cruz",
         "no",
         "qwerty",
         "/affirm",
         '/switch_language{"language": "en"}',
     ],
-    ids=["says more", "bare no", "unrelated", "payload", "payload with entities"],
+    ids=["bare no", "unrelated", "payload", "payload with entities"],
 )
 def test_anything_else_is_parsed_as_written(typed: str) -> None:
     parse_data, nlu, message = parse(typed, asked(office_buttons("en")))
 
     assert nlu.parsed == [typed]
     assert parse_data["text"] == message.text == typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("yes that's right and send it to Santa Cruz", "affirm"),
+        ("si, y que me lo devuelvan en santa cruz", "affirm"),
+    ],
+)
+def test_a_message_that_starts_with_the_yes_or_no_and_says_more_takes_that_buttons_intent(
+    typed: str, intent: str
+) -> None:
+    parse_data, nlu, message = parse(typed, asked(office_buttons("en")))
+
+    assert nlu.parsed == [typed, f"/{intent}"]
+    assert parse_data["intent"]["name"] == intent
+    assert parse_data["text"] == message.text == typed
+
+
+def test_a_leading_yes_does_not_outweigh_an_intent_the_model_found() -> None:
+    """ "yes but how much is DHL?" is a question first: the yes is not pressed."""
+    nlu = StubNLU()
+
+    async def asks_a_price(message: UserMessage, tracker: Any, only_output: bool) -> dict[str, Any]:
+        parsed = await nlu(message, tracker, only_output)
+        return {**parsed, "intent": {"name": "ask_courier_price", "confidence": 0.9}}
+
+    message = UserMessage("yes but how much is DHL?", CollectingOutputChannel(), "someone")
+    parse_data = asyncio.run(parse_with_typed_buttons(asks_a_price, message, asked(office_buttons("en"))))
+
+    assert parse_data["intent"]["name"] == "ask_courier_price"
+    assert nlu.parsed == ["yes but how much is DHL?"]
+
+
+def test_a_leading_yes_without_an_offered_yes_button_changes_nothing() -> None:
+    parse_data, nlu, _ = parse("yes, in Santa Cruz", asked(CITY_BUTTONS))
+
+    assert parse_data["intent"]["name"] == "nlu_fallback"
+    assert nlu.parsed == ["yes, in Santa Cruz"]
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,10 @@ from bot.actions.history import (
     count_attempt,
     latest_intent,
     ran_since_latest_message,
+    value_before_latest_message,
     written_form,
 )
+from bot.actions.location import named_city
 from bot.actions.proof import proven_registration, registration_slot
 from bot.actions.reply import Reply, reply_for, say_lookup_limited, say_try_again
 from bot.actions.services import ask_limiter, services
@@ -190,6 +192,11 @@ class ValidateApplicantForm(LanguageFollowingForm):
             needed.add("details_confirmed")
         if tracker.get_slot("spelling_suggestion"):
             needed.add("spelling_confirmed")
+        if (
+            tracker.get_slot("return_location") is not None
+            and "return_location" in tracker.slots_to_validate()
+        ):
+            needed.add("return_location")  # named early: validated, never asked here
         return [slot for slot in domain_slots if slot in needed]
 
     def extract_registered(
@@ -353,6 +360,18 @@ class ValidateApplicantForm(LanguageFollowingForm):
         if value == "retry":
             return {**clear(*PERSONAL_FIELDS, "lookup_choice"), "lookup_failed": False}
         return {"lookup_choice": None}
+
+    def validate_return_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A city named before the office question is kept (location_form starts with
+        it) and acknowledged; anything else is left to that question."""
+        if isinstance(value, str) and services().profile.office(value) is not None:
+            return {"return_location": value}  # chosen already, the form reopened after
+        city = named_city(value) if isinstance(value, str) else None
+        if city is not None and city != value_before_latest_message(tracker, "return_location"):
+            reply_for(dispatcher, tracker).say("location.noted", city=city)
+        return {"return_location": city}
 
     def validate_details_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -83,3 +83,19 @@ def changed_since_latest_message(tracker: Tracker, slots: tuple[str, ...]) -> bo
         if event.get("event") == "slot" and event.get("name") in slots and event.get("value") is not None:
             return True
     return False
+
+
+def value_before_latest_message(tracker: Tracker, slot: str) -> Any:
+    """The value `slot` had when the person sent their latest message."""
+    changed_since = False
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if not changed_since:
+                return tracker.get_slot(slot)
+            seen_user = True
+        elif event.get("event") == "slot" and event.get("name") == slot:
+            if seen_user:
+                return event.get("value")
+            changed_since = True
+    return None if changed_since else tracker.get_slot(slot)

@@ -51,6 +51,15 @@ def _names_a_city(text: str) -> bool:
     return bool(profile.match_offices(text)) or profile.spelled_city(text).value is not None
 
 
+def named_city(text: str) -> str | None:
+    """The one city with offices that `text` surely names, else None."""
+    profile = services().profile
+    cities = {office.city for office in profile.match_offices(text)}
+    if len(cities) == 1:
+        return cities.pop()
+    return None if cities else profile.spelled_city(text).sure
+
+
 class ValidateLocationForm(LanguageFollowingForm):
     """Maps a typed city, office name or id to one return office."""
 

@@ -68,11 +68,14 @@ def read(text: str) -> Reading | None:
             polarity = False
         if polarity is not None:
             words.pop(0)
+    # Polite words alone are a message of their own ("gracias"); after a yes or no
+    # they are only polite ("yes gracias").
+    kept = 0 if polarity is not None else 1
     ended = True
     while ended:
         ended = False
         for filler in TRAILING_FILLERS:
-            if len(words) > len(filler) and tuple(words[-len(filler) :]) == filler:
+            if len(words) >= len(filler) + kept and tuple(words[-len(filler) :]) == filler:
                 del words[-len(filler) :]
                 ended = True
     return Reading(tuple(words), polarity)
@@ -149,3 +152,20 @@ def pressed_button(text: str, buttons: Sequence[Mapping[str, object]]) -> str | 
         return payloads.pop()
     exact = {payload for edits, whole, payload in candidates if edits == 0 and whole}
     return exact.pop() if len(exact) == 1 else None
+
+
+def answered_yes_or_no(text: str, buttons: Sequence[Mapping[str, object]]) -> str | None:
+    """The payload of the one offered button that starts with a yes (or a no) when
+    `text` starts with that yes or no: "yes gracias", or "yes, and send it to Santa
+    Cruz", whose rest may hold other answers; else None."""
+    typed = read(text)
+    if typed is None or typed.polarity is None:
+        return None
+    payloads = set()
+    for button in buttons:
+        title, payload = button.get("title"), button.get("payload")
+        if isinstance(title, str) and isinstance(payload, str) and payload:
+            reading = read(title)
+            if reading is not None and reading.polarity == typed.polarity:
+                payloads.add(payload)
+    return payloads.pop() if len(payloads) == 1 else None

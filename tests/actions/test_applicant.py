@@ -211,6 +211,57 @@ def test_nationality_is_stored_as_alpha3(make_tracker, validate, form, value, co
     assert outcome.messages == []
 
 
+# --- a city named before its question --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "Noted: your documents go back to"), ("es", "Anotado: le devolverán sus documentos en")],
+)
+def test_a_city_named_early_is_kept_and_acknowledged(make_tracker, validate, form, language, said):
+    tracker = make_tracker(slots={"language": language, "registered": False, **DETAILS})
+
+    outcome = validate(form, "return_location", "potosi", tracker)
+
+    assert outcome.slots == {"return_location": "Potosí"}
+    assert outcome.texts == [f"{said} Potosí."]
+
+
+def test_a_city_named_again_is_not_acknowledged_twice(make_tracker, validate, form):
+    tracker = make_tracker(slots={"return_location": "Potosí"})
+
+    outcome = validate(form, "return_location", "Potosí", tracker)
+
+    assert outcome.slots == {"return_location": "Potosí"}
+    assert outcome.texts == []
+
+
+@pytest.mark.parametrize("value", ["Narnia", "", 42])
+def test_a_place_without_offices_is_left_to_the_office_question(make_tracker, validate, form, value):
+    outcome = validate(form, "return_location", value, make_tracker())
+
+    assert outcome.slots == {"return_location": None}
+    assert outcome.texts == []
+
+
+def test_an_office_chosen_already_stays_when_the_form_reopens(make_tracker, validate, form):
+    outcome = validate(form, "return_location", "PTS-01", make_tracker(slots={"return_location": "PTS-01"}))
+
+    assert outcome.slots == {"return_location": "PTS-01"}
+    assert outcome.texts == []
+
+
+def test_a_city_named_early_is_validated_but_never_asked(required, make_tracker, form, domain):
+    assert "return_location" not in required(registered=False)
+    tracker = make_tracker(
+        slot_events={"return_location": "Santa Cruz de la Sierra"}, slots={"registered": False}
+    )
+    slots = asyncio.run(
+        form.required_slots(domain["forms"][FORM]["required_slots"], CollectingDispatcher(), tracker, domain)
+    )
+    assert slots[-1] == "return_location"
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_unknown_nationality_is_explained_and_dropped(make_tracker, validate, form, language):
     outcome = validate(form, "nationality", "Narnia", make_tracker(slots={"language": language}))

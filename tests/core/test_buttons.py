@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.buttons import pressed_button, read
+from bot.core.buttons import answered_yes_or_no, pressed_button, read
 from bot.core.i18n import t
 from bot.core.profile import load_profile
 from bot.core.settings import DEFAULT_PROFILE
@@ -320,6 +320,8 @@ def test_no_buttons_or_unusable_ones_pick_nothing() -> None:
         ("ok, no. Elegir otra, por favor", ("elegir", "otra"), False),
         ("Choose another", ("choose", "another"), None),
         ("No", (), False),
+        ("yes gracias", (), True),
+        ("gracias", ("gracias",), None),
     ],
 )
 def test_read_sets_aside_the_yes_or_no_and_polite_words(
@@ -333,3 +335,26 @@ def test_read_sets_aside_the_yes_or_no_and_polite_words(
 def test_read_refuses_a_no_that_may_deny_the_rest() -> None:
     assert read("no es la primera vez") is None
     assert read("no, es la primera vez") is not None
+
+
+@pytest.mark.parametrize(
+    ("typed", "payload"),
+    [
+        ("yes that's right and send it back to Santa Cruz", "/affirm"),
+        ("si esta todo bien y q me lo devuelvan en santa cruz", "/affirm"),
+        ("no, change the nationality", "/deny"),
+        ("yes gracias", "/affirm"),
+        ("send it to Santa Cruz", None),
+        ("no es la primera vez", None),
+    ],
+)
+def test_a_leading_yes_or_no_that_goes_on_answers_the_yes_or_no_button(
+    typed: str, payload: str | None
+) -> None:
+    offered = buttons(("Yes, that's right", "/affirm"), ("Choose another", "/deny"), ("No", "/deny"))
+    assert answered_yes_or_no(typed, offered) == payload
+
+
+def test_a_leading_yes_with_two_different_yes_buttons_answers_nothing() -> None:
+    offered = buttons(("Yes, here", "/affirm"), ("Yes, there", "/other"))
+    assert answered_yes_or_no("yes and more", offered) is None
