@@ -17,7 +17,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 # Playwright drives Debian's Chromium (scripts/ensure-chromium.sh); it never downloads one.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test eval bench lint validate test-unit test-stories test-e2e chromium lock clean
+.PHONY: run cluster test eval bench bench-cluster lint validate test-unit test-stories test-e2e test-cluster chromium nginx lock clean
 
 $(INSTALLED): requirements.lock
 	@PY310=$$(scripts/find-python310.sh) || exit 1; \
@@ -32,6 +32,9 @@ $(NODE_INSTALLED): package-lock.json
 chromium:
 	@scripts/ensure-chromium.sh
 
+nginx:
+	@scripts/ensure-nginx.sh
+
 # Trains only when the training data, the domain or the config changed (about two
 # minutes from nothing; Rasa's cache in .rasa/ retrains only the components whose
 # inputs changed). Rasa prints each component as it trains.
@@ -40,6 +43,11 @@ $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 
 run: $(INSTALLED) $(NODE_INSTALLED) $(MODEL)
 	$(PY) -m bot.launcher
+
+# Several Rasa and action servers behind nginx, on this machine's Redis and PostgreSQL
+# (bot/cluster.py; the README's "Running in production").
+cluster: $(INSTALLED) $(NODE_INSTALLED) $(MODEL) nginx
+	$(PY) -m bot.cluster
 
 # Style, formatting, types (strict on bot/core and bot/language) and the import contract
 # (the layers and 'no loop', in pyproject.toml).
@@ -52,8 +60,8 @@ lint: $(INSTALLED)
 validate: $(INSTALLED)
 	$(RASA) data validate --fail-on-warnings --quiet
 
-test-unit: $(INSTALLED) $(NODE_INSTALLED)
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e --ignore=tests/security
+test-unit: $(INSTALLED) $(NODE_INSTALLED) nginx
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e --ignore=tests/security --ignore=tests/cluster
 
 test-stories: $(MODEL)
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
@@ -62,7 +70,11 @@ test-stories: $(MODEL)
 test-e2e: $(MODEL) $(NODE_INSTALLED) chromium
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e tests/security
 
-test: lint validate test-unit test-stories test-e2e
+# The cluster through nginx: concurrent conversations, a server killed, a restart.
+test-cluster: $(MODEL) $(NODE_INSTALLED) nginx
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/cluster
+
+test: lint validate test-unit test-stories test-e2e test-cluster
 
 # Measures the NLU on the held-out set (tests/data/nlu/) and writes reports/.
 eval: $(MODEL)
@@ -71,6 +83,10 @@ eval: $(MODEL)
 # Starts the stack and prints how fast it answers (scripts/bench.py); not part of `make test`.
 bench: $(MODEL)
 	$(PY) scripts/bench.py
+
+# Turns/s through nginx with one and two Rasa servers (scripts/bench_cluster.py).
+bench-cluster: $(MODEL) $(NODE_INSTALLED) nginx
+	$(PY) scripts/bench_cluster.py
 
 # Registers the Telegram webhook: needs TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN and
 # TELEGRAM_WEBHOOK_URL (see the README).

@@ -34,44 +34,64 @@ class StartError(RuntimeError):
 
 @dataclass(frozen=True)
 class Service:
+    """One process: its command, the URL that answers once it is ready, and the
+    variables it gets on top of the stack's environment."""
+
     name: str
     argv: list[str]
     ready_url: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def actions_service(name: str, port: int) -> Service:
+    python = str(BIN_DIR / "python")
+    return Service(
+        name,
+        [python, "-m", "bot.action_server"],
+        f"http://127.0.0.1:{port}/health",
+        {"ACTIONS_PORT": str(port)},
+    )
+
+
+def rasa_service(name: str, port: int, env: dict[str, str]) -> Service:
+    """A Rasa server; the API token reaches it through the environment, never the
+    command line."""
+    argv = [
+        str(BIN_DIR / "python"),
+        "-m",
+        "bot.rasa_server",
+        "--model",
+        str(MODEL_PATH),
+        "--port",
+        str(port),
+        "--interface",
+        env.get("RASA_HOST") or "127.0.0.1",
+        "--credentials",
+        str(PROJECT_ROOT / "credentials.yml"),
+        "--endpoints",
+        str(PROJECT_ROOT / "endpoints.yml"),
+    ]
+    return Service(name, argv, f"http://127.0.0.1:{port}/webhooks/rest/")
+
+
+def web_service(name: str, port: int) -> Service:
+    return Service(
+        name,
+        [str(BIN_DIR / "python"), "-m", "bot.web"],
+        f"http://127.0.0.1:{port}/health",
+        {"WEB_PORT": str(port)},
+    )
 
 
 def services_for(settings: Settings, env: dict[str, str]) -> list[Service]:
     """The three processes, in start order, with the URL that answers once each is ready.
 
     Each listens on 127.0.0.1 unless ACTIONS_HOST / RASA_HOST / WEB_HOST say otherwise.
-    The Rasa API token reaches Rasa through the environment, never the command line.
     """
-    python = str(BIN_DIR / "python")
     return [
-        Service(
-            "actions",
-            [python, "-m", "bot.action_server"],
-            f"http://127.0.0.1:{settings.actions_port}/health",
-        ),
-        Service(
-            "rasa",
-            [
-                python,
-                "-m",
-                "bot.rasa_server",
-                "--model",
-                str(MODEL_PATH),
-                "--port",
-                str(settings.rasa_port),
-                "--interface",
-                env.get("RASA_HOST") or "127.0.0.1",
-                "--credentials",
-                str(PROJECT_ROOT / "credentials.yml"),
-                "--endpoints",
-                str(PROJECT_ROOT / "endpoints.yml"),
-            ],
-            f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/",
-        ),
-        Service("web", [python, "-m", "bot.web"], f"http://127.0.0.1:{settings.web_port}/health"),
+        actions_service("actions", settings.actions_port),
+        rasa_service("rasa", settings.rasa_port, env),
+        web_service("web", settings.web_port),
     ]
 
 
@@ -107,25 +127,36 @@ class Stack:
 
     env: dict[str, str]
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # The processes to run (default: services_for, the three of `make run`).
+    plan: Callable[[Settings, dict[str, str]], list[Service]] | None = None
 
     @property
     def settings(self) -> Settings:
         return load_settings(self.env)
 
+    def services(self, settings: Settings) -> list[Service]:
+        return (self.plan or services_for)(settings, self.env)
+
     def start(self, only: tuple[str, ...] | None = None) -> None:
+        """Starts the processes (all of them, or those named in `only`) at once, and
+        returns when every one is ready."""
         settings = self.settings
         log_dir = settings.data_dir / "logs"
-        for service in services_for(settings, self.env):
-            if only is not None and service.name not in only:
-                continue
+        starting = [service for service in self.services(settings) if only is None or service.name in only]
+        for service in starting:
             self._spawn(service, log_dir)
+        for service in starting:
             self._wait_ready(service)
 
     def _spawn(self, service: Service, log_dir: Path) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
         with open(log_dir / f"{service.name}.log", "ab") as log:
             self.processes[service.name] = subprocess.Popen(
-                service.argv, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
+                service.argv,
+                env={**self.env, **service.env},
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     def supervise(self, backoff: Backoff, poll_s: float = 1.0) -> None:
@@ -151,7 +182,7 @@ class Stack:
             sleep(delay)
             # Read only when one stopped: this runs every second.
             settings = self.settings
-            service = next(s for s in services_for(settings, self.env) if s.name == name)
+            service = next(s for s in self.services(settings) if s.name == name)
             self._spawn(service, settings.data_dir / "logs")
             restarted.append(name)
         return restarted

@@ -1,6 +1,10 @@
 """The services the actions use, built once per process: settings, embassy profile,
 registry, lookup limits and registration proof; and the way to call the lookup limits
-off the event loop."""
+off the event loop.
+
+The lookup limits are counted in the Redis named by LOCK_STORE_URL when it is set, so
+that they hold across several action servers; else in this process's memory.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
-from bot.core.lookup_limits import LookupLimiter, LookupLimits, RegistrationProof
+from bot.core.lookup_limits import (
+    FailureStore,
+    LookupLimiter,
+    LookupLimits,
+    RedisFailureStore,
+    RegistrationProof,
+)
 from bot.core.profile import EmbassyProfile, load_profile
 from bot.core.registry import Registry
 from bot.core.settings import Settings, load_settings
+from bot.core.shared_store import redis_client, shared_store_url
 
 _T = TypeVar("_T")
-# The limiter's in-memory store is not safe for threads: its calls take turns.
+# The limiter's in-memory store is not safe for threads: its calls take turns (with
+# Redis they need not, but a turn costs one round trip, and one rule is simpler).
 _LIMITER_TURN = threading.Lock()
 
 
@@ -38,13 +50,21 @@ def services() -> Services:
     database's directory: async code awaits `ready_services()` first.
     """
     settings = load_settings()
+    limits = LookupLimits.from_env()
     return Services(
         settings=settings,
         profile=load_profile(settings.profile_path),
         registry=Registry(settings.database_url, settings.secret_key),
-        limiter=LookupLimiter(settings.secret_key, LookupLimits.from_env()),
+        limiter=LookupLimiter(settings.secret_key, limits, failure_store(limits)),
         proof=RegistrationProof(settings.secret_key),
     )
+
+
+def failure_store(limits: LookupLimits) -> FailureStore | None:
+    """The shared store of the lookup limits when LOCK_STORE_URL names a Redis; None
+    (the limiter's own in-memory store) otherwise."""
+    url = shared_store_url()
+    return RedisFailureStore(redis_client(url), limits.window_seconds) if url else None
 
 
 async def ready_services() -> Services:

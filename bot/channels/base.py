@@ -2,7 +2,8 @@
 
 Bounded webhook bodies, settings from the environment, cleaning a message, conversation
 ids, what the tracker says (last prompt, language), the apology for a turn without a
-reply, splitting and sending replies, dropping re-deliveries and answering in order.
+reply, splitting and sending replies. Dropping re-deliveries and answering in order,
+in memory or in the Redis several servers share, is bot.channels.shared_state.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import hmac
 import logging
 import re
 import unicodedata
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import aiohttp
@@ -26,8 +26,10 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.shared_state import RedeliveryFilter, TurnQueue, channel_state
 from bot.core.i18n import LANGUAGES, t
 from bot.core.settings import load_settings
+from bot.core.shared_store import shared_store_url
 from bot.core.text import fold
 
 if TYPE_CHECKING:
@@ -114,25 +116,33 @@ class MessagingInput(WebhookInput, Generic[ConfigT]):
     """A messaging platform's webhook (WhatsApp, Telegram). `config` is None when the
     platform's settings are not in the environment: the webhook then answers 404. A
     person is known by a keyed hash of their account, re-delivered messages are
-    dropped (`seen`) and each person's turns run in order (`turns`)."""
+    dropped (`seen`) and each person's turns run in order (`turns`): across servers
+    when `shared_store` is the URL of their Redis, else in this process."""
 
+    # How many message ids `seen` keeps when it is in memory.
     remembered_ids: ClassVar[int] = REMEMBERED_IDS
 
-    def __init__(self, config: ConfigT | None, secret_key: bytes) -> None:
+    def __init__(self, config: ConfigT | None, secret_key: bytes, shared_store: str | None = None) -> None:
         self.config = config
         self.secret_key = secret_key
-        self.seen = RecentIds(self.remembered_ids)
-        self.turns = TurnOrder()
+        self.seen: RedeliveryFilter
+        self.turns: TurnQueue
+        self.seen, self.turns = channel_state(self.name(), self.remembered_ids, secret_key, shared_store)
 
     @classmethod
     def from_config(cls, config: ConfigT | None) -> Self:
         """The channel as Rasa starts it. Its settings come from the environment,
-        never from credentials.yml, so that no secret is ever committed."""
+        never from credentials.yml, so that no secret is ever committed; so does the
+        shared Redis (LOCK_STORE_URL), when there is one."""
         if config is None:
             logger.info(
                 "The %s channel is off: its environment variables are not set (see the README).", cls.name()
             )
-        return cls(config, load_settings().secret_key)
+            return cls(None, load_settings().secret_key)
+        shared_store = shared_store_url()
+        if shared_store is not None:
+            logger.info("The %s channel shares its state with the other servers through Redis.", cls.name())
+        return cls(config, load_settings().secret_key, shared_store)
 
     def sender_id(self, account: str) -> str:
         """The conversation id of `account` (a phone number, a chat id)."""
@@ -298,61 +308,6 @@ async def handle_turn(
     conversation's language, else in `language`: never silence."""
     if await turn_failed(on_new_message, message, agent, replied):
         await say(message.output_channel, agent, message.sender_id, "system.unavailable", language)
-
-
-# --- re-deliveries and the order of one person's turns --------------------------------------------------
-
-
-class RecentIds:
-    """The latest `size` ids seen (Twilio's MessageSid, Telegram's update_id)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._seen: OrderedDict[Hashable, None] = OrderedDict()
-
-    def is_new(self, key: Hashable) -> bool:
-        """True the first time `key` is seen (and remembers it), False after."""
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        if len(self._seen) > self._size:
-            self._seen.popitem(last=False)
-        return True
-
-
-class TurnOrder:
-    """Runs each person's turns one after another, in the order they arrived, so
-    that their messages reach Rasa and their replies are sent in order."""
-
-    def __init__(self) -> None:
-        # The latest turn of each person: the next one waits for it.
-        self._tails: dict[str, asyncio.Task[None]] = {}
-
-    def run(self, person: str, turn: Awaitable[None], what: str) -> asyncio.Task[None]:
-        """Schedules `turn` after `person`'s previous one. The task never raises: a
-        failed turn is logged as "Handling a <what> failed." without its content."""
-        task = asyncio.create_task(self._after(self._tails.get(person), turn, what))
-        self._tails[person] = task
-
-        def forget(done: asyncio.Task[None]) -> None:
-            if self._tails.get(person) is done:
-                del self._tails[person]
-
-        task.add_done_callback(forget)
-        return task
-
-    def running(self) -> int:
-        """How many people have a turn running or waiting."""
-        return len(self._tails)
-
-    @staticmethod
-    async def _after(previous: asyncio.Task[None] | None, turn: Awaitable[None], what: str) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        try:
-            await turn
-        except Exception:
-            logger.exception("Handling a %s failed.", what)
 
 
 # --- replies --------------------------------------------------------------------------------------------

@@ -3,6 +3,12 @@
 Same request and response shape as Rasa's `rest` channel ("/intent" payloads stay
 allowed: this is Rasa's programmatic API), with a bounded body, 400 for a broken one,
 cleaned text and metadata, and the apology instead of silence when a turn failed.
+
+A client may name each message with a `message_id`. A message sent again with the
+same id (a retry after a timeout or a server that died after answering) is not
+processed twice: the replies that followed it in the stored conversation are sent
+again. A retry that arrives while the first attempt is still being processed is not
+caught: the client should retry only after a failure.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -17,6 +24,8 @@ from sanic.response import HTTPResponse
 from bot.channels.base import OnNewMessage, WebhookInput, clean_message, handle_turn, refusal
 
 MAX_SENDER_CHARS = 128
+# What Rasa's CollectingOutputChannel puts in a message besides its text.
+REPLY_FIELDS = ("image", "buttons", "attachment", "custom")
 
 
 def parse_body(body: Any) -> tuple[str, str, dict[str, str]] | str:
@@ -48,6 +57,44 @@ def parse_body(body: Any) -> tuple[str, str, dict[str, str]] | str:
     return sender, *clean_message(text, metadata)
 
 
+def parse_message_id(body: dict[str, Any]) -> str | None:
+    """The body's `message_id`, None when absent; ValueError when not a usable id."""
+    message_id = body.get("message_id")
+    if message_id is None:
+        return None
+    if (
+        not isinstance(message_id, str)
+        or not 0 < len(message_id) <= MAX_SENDER_CHARS
+        or clean_message(message_id, None)[0] != message_id
+    ):
+        raise ValueError(f"'message_id' must be a string of 1 to {MAX_SENDER_CHARS} characters")
+    return message_id
+
+
+async def replies_to(agent: Any, sender: str, message_id: str) -> list[dict[str, Any]] | None:
+    """The replies that followed the stored message `message_id` of this conversation
+    (as the REST channel sent them), or None when no such message is stored."""
+    store = getattr(agent, "tracker_store", None)
+    tracker = await store.retrieve(sender) if store is not None else None
+    if tracker is None:
+        return None
+    replies: list[dict[str, Any]] | None = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if replies is not None:
+                break
+            if event.message_id == message_id:
+                replies = []
+        elif isinstance(event, BotUttered) and replies is not None:
+            reply = {
+                "recipient_id": sender,
+                "text": event.text,
+                **{key: event.data.get(key) for key in REPLY_FIELDS},
+            }
+            replies.append({key: value for key, value in reply.items() if value is not None})
+    return replies
+
+
 class RestInput(WebhookInput):
     """Drop-in replacement for Rasa's `rest` channel (same URL and payloads). Message
     text is never logged."""
@@ -75,8 +122,23 @@ class RestInput(WebhookInput):
             if isinstance(parsed, str):
                 return refusal(400, parsed)
             sender, text, metadata = parsed
+            try:
+                message_id = parse_message_id(body)
+            except ValueError as error:
+                return refusal(400, str(error))
+            if message_id:
+                replayed = await replies_to(request.app.ctx.agent, sender, message_id)
+                if replayed is not None:
+                    return response.json(replayed)
             collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            message = UserMessage(
+                text,
+                collector,
+                sender,
+                input_channel=self.name(),
+                metadata=metadata,
+                message_id=message_id,
+            )
             await handle_turn(
                 on_new_message,
                 message,

@@ -321,16 +321,17 @@ class TelegramInput(MessagingInput[TelegramConfig]):
             return 400, {"error": str(error) if isinstance(error, InvalidUpdate) else "the body must be JSON"}
         # An update that passed the checks is answered 200 whatever happens next, so
         # Telegram never re-sends it; a re-delivery after a slow turn is dropped.
-        if inbound is None or not self.seen.is_new(update["update_id"]):
+        if inbound is None or not await self.seen.is_new(update["update_id"]):
             return 200, {"ok": True}
         # Answered once the turn's replies were sent: Telegram delivers a chat's next
         # update only then, and the turns of one person run in order anyway.
         sender_id = self.sender_id(str(inbound.chat_id))
-        await self.turns.run(
+        turn = await self.turns.run(
             sender_id,
             self.handle(config, sender_id, inbound, agent, on_new_message),
             f"Telegram {inbound.kind} update",
         )
+        await turn
         return 200, {"ok": True}
 
     async def handle(

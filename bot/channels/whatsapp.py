@@ -235,10 +235,10 @@ class WhatsAppInput(MessagingInput[TwilioConfig]):
             inbound = read_inbound(fields)
             if isinstance(inbound, str):
                 return refusal(400, inbound)
-            if not self.seen.is_new(inbound.message_sid):
+            if not await self.seen.is_new(inbound.message_sid):
                 return _twiml()
             sender_id = self.sender_id(inbound.number)
-            turn = self.turns.run(
+            turn = await self.turns.run(
                 sender_id,
                 self.handle(config, sender_id, inbound, request.app.ctx.agent, on_new_message),
                 "WhatsApp message",

@@ -5,21 +5,28 @@ per conversation, so that a date of birth cannot be found by guessing;
 `RegistrationProof` binds a registration id to the conversation that found or saved
 it. Counts are kept under keyed hashes, never under a passport number or a
 conversation id. `MemoryFailureStore` keeps them in this process (one action server);
-`FailureStore` is what a shared store (Redis) would implement for several.
+`RedisFailureStore` keeps them in the Redis that several action servers share, so that
+the limits hold whichever server a conversation's calls reach.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core.settings import derive_key, positive_setting
+from bot.core.shared_store import KEY_PREFIX
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 Clock = Callable[[], float]
 
@@ -94,6 +101,51 @@ class MemoryFailureStore:
             if now - times[-1] < self._window:
                 return
             del self._entries[key]
+
+
+class RedisFailureStore:
+    """A FailureStore in a Redis that several servers share, with the same sliding
+    window as MemoryFailureStore.
+
+    Each key is a sorted set of failure times (`prefix` + the limiter's key, itself a
+    keyed hash) that expires one window after its latest failure, so an idle key
+    vanishes on its own. The times come from `clock`, wall-clock time by default:
+    the servers' clocks must agree (NTP keeps them well within the hour's window).
+    A failing Redis raises (`bot.core.shared_store.SharedStoreError`): a limit that
+    cannot be read does not let a lookup through.
+    """
+
+    def __init__(
+        self,
+        client: Redis,
+        window_seconds: float,
+        max_per_key: int = 100,
+        prefix: str = f"{KEY_PREFIX}limits:",
+        clock: Clock = time.time,
+    ) -> None:
+        self._client = client
+        self._window = window_seconds
+        self._max_per_key = max_per_key
+        self._prefix = prefix
+        self._clock = clock
+
+    def failures(self, key: str) -> int:
+        # "(" excludes the bound: a failure exactly one window old has expired, as in memory.
+        since = self._clock() - self._window
+        return int(self._client.zcount(self._prefix + key, f"({since!r}", "+inf"))
+
+    def record_failure(self, key: str) -> None:
+        now = self._clock()
+        name = self._prefix + key
+        # Two failures at the same instant must stay two members: the random tail
+        # tells them apart (it says nothing about the person).
+        member = f"{now!r}:{secrets.token_hex(6)}"
+        with self._client.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(name, "-inf", now - self._window)
+            pipe.zadd(name, {member: now})
+            pipe.zremrangebyrank(name, 0, -self._max_per_key - 1)
+            pipe.pexpire(name, math.ceil(self._window * 1000))
+            pipe.execute()
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,8 @@
     return;
   }
   saveState();
-  const socket = window.io({ transports: ["websocket"] });
+  // The session id in the query keeps the page on one Rasa server (bot/web/relay.py).
+  const socket = window.io({ transports: ["websocket"], query: { session: state.session } });
   socket.on("connect", () => {
     confirmed = false;
     socket.emit("session_request", { session_id: state.session });

@@ -1,7 +1,8 @@
 """The web app put together: create_app wires the pages, the relay and the security
 layer onto one aiohttp app with its life cycle (session to Rasa, database); main()
 serves it: `python -m bot.web` (host: WEB_HOST, default 127.0.0.1; port: WEB_PORT;
-Rasa: RASA_URL, default http://127.0.0.1:RASA_PORT)."""
+Rasa: RASA_URLS, comma-separated base URLs of several Rasa servers, each page kept on
+one (bot.web.relay), or RASA_URL, default http://127.0.0.1:RASA_PORT)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
-from yarl import URL
 
 from bot.core.i18n import LANGUAGES
 from bot.core.log_privacy import install_redaction
@@ -41,13 +41,14 @@ from bot.web.relay import (
     DEFAULT_SOCKET_IDLE_SECONDS,
     HTTP,
     OPEN_SOCKETS,
-    RASA_SOCKET,
+    RASA_SOCKETS,
     SOCKET_IDLE_SECONDS,
     SOCKET_LIMITS,
     SOCKET_PATH,
     SocketLimits,
     close_open_sockets,
     socket_relay,
+    socket_url,
 )
 from bot.web.security import MAX_BODY_BYTES, RouteAccessLogger, refuse_request_bodies, security_headers
 
@@ -101,10 +102,10 @@ def create_app(
         app.cleanup_ctx.append(dispose_registry)
     app[REGISTRY] = registry
     app[PROFILE] = profile
-    rasa_url = URL(os.environ.get("RASA_URL") or f"http://127.0.0.1:{settings.rasa_port}")
-    app[RASA_SOCKET] = rasa_url.with_scheme("wss" if rasa_url.scheme == "https" else "ws").with_path(
-        SOCKET_PATH
+    rasa_urls = (
+        os.environ.get("RASA_URLS") or os.environ.get("RASA_URL") or f"http://127.0.0.1:{settings.rasa_port}"
     )
+    app[RASA_SOCKETS] = [socket_url(url) for url in rasa_urls.split(",") if url.strip()]
     app[CHAT_PAGES] = {language: render_chat_page(profile, language) for language in LANGUAGES}
     app[STATIC_FILES] = read_static_assets()
     app[OPEN_SOCKETS] = weakref.WeakSet()

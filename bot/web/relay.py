@@ -1,12 +1,21 @@
 """The /socket.io/ WebSocket relay: the chat page's socket is passed frame by frame to
 Rasa's socket.io server, so that the page needs no other host and its CSP can stay
-`connect-src 'self'`. It bounds the sockets open per client address and in all."""
+`connect-src 'self'`. It bounds the sockets open per client address and in all.
+
+With several Rasa servers (RASA_URLS), a page stays on one: the page puts its
+session id in the socket's query (`?session=…`), and the relay ranks the servers by
+rendezvous hashing of that id (each server scored by a hash of server and session;
+the highest wins). The first server that accepts the socket is used, so a page
+moves only when its server is down, and only the pages of that server move.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import weakref
+from collections.abc import Sequence
 
 import aiohttp
 from aiohttp import web
@@ -35,7 +44,9 @@ DEFAULT_SOCKET_IDLE_SECONDS = 120.0
 # A ping after this many seconds without a frame; no pong within half of it closes the socket.
 HEARTBEAT_SECONDS = 30.0
 
-RASA_SOCKET = web.AppKey("rasa_socket", URL)
+RASA_SOCKETS = web.AppKey("rasa_sockets", list[URL])
+# The query parameter the chat page names its conversation with (bot/static/chat.js).
+SESSION_PARAMETER = "session"
 HTTP = web.AppKey("http", aiohttp.ClientSession)  # the session to Rasa (see app.http_session)
 OPEN_SOCKETS = web.AppKey("open_sockets", weakref.WeakSet[web.WebSocketResponse])
 SOCKET_IDLE_SECONDS = web.AppKey("socket_idle_seconds", float)
@@ -80,6 +91,22 @@ class SocketLimits:
 
 SOCKET_LIMITS = web.AppKey("socket_limits", SocketLimits)
 REFUSALS = {429: "too many open connections from your address", 503: "the assistant is busy"}
+
+
+def socket_url(rasa_url: str) -> URL:
+    """The socket.io address of a Rasa server given by its base URL."""
+    url = URL(rasa_url.strip())
+    return url.with_scheme("wss" if url.scheme == "https" else "ws").with_path(SOCKET_PATH)
+
+
+def servers_for(session: str, servers: Sequence[URL]) -> list[URL]:
+    """`servers` in the order a page with this session id tries them: the same for
+    the same id, and spread evenly over the servers (rendezvous hashing)."""
+
+    def score(server: URL) -> bytes:
+        return hashlib.blake2b(f"{server}\n{session}".encode(), digest_size=8).digest()
+
+    return sorted(servers, key=score, reverse=True)
 
 
 def client_address(request: web.Request) -> str:
@@ -136,13 +163,23 @@ async def socket_relay(request: web.Request) -> web.StreamResponse:
         limits.release(client)
 
 
+async def _connect_to_rasa(request: web.Request) -> aiohttp.ClientWebSocketResponse | None:
+    """A socket to the first Rasa server of this page's order that accepts one."""
+    session = request.query.get(SESSION_PARAMETER, "")
+    servers: list[URL] = request.app[RASA_SOCKETS]
+    for server in servers_for(session, servers):
+        try:
+            return await request.app[HTTP].ws_connect(
+                server.with_query(request.query), heartbeat=HEARTBEAT_SECONDS
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            logger.warning("A Rasa socket.io server is unavailable: %s", type(error).__name__)
+    return None
+
+
 async def _relay(request: web.Request, browser: web.WebSocketResponse) -> web.StreamResponse:
-    try:
-        rasa = await request.app[HTTP].ws_connect(
-            request.app[RASA_SOCKET].with_query(request.query), heartbeat=HEARTBEAT_SECONDS
-        )
-    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-        logger.warning("Rasa's socket.io server is unavailable: %s", type(error).__name__)
+    rasa = await _connect_to_rasa(request)
+    if rasa is None:
         return web.json_response({"error": "the assistant is unavailable"}, status=502)
     try:
         await browser.prepare(request)

@@ -1,6 +1,8 @@
 """The services stay off the event loop: their first build, every registry call and
 every lookup-limiter call run in a worker thread, so that a slow database does not
-stall the other conversations of the action server."""
+stall the other conversations of the action server. With LOCK_STORE_URL set, the
+lookup limits are counted in that Redis (the machine's real one here), shared by every
+action server."""
 
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ from bot.actions import services as services_module
 from bot.actions.applicant import ActionSaveRegistration, ValidateApplicantForm
 from bot.actions.conversation import ActionGoodbye
 from bot.actions.location import ActionIssueConfirmation
+from bot.core.lookup_limits import MemoryFailureStore, RedisFailureStore
+from bot.core.shared_store import redis_client
 from tests.actions.support import APPLICANT
+from tests.core.redis_support import REDIS_URL, redis_prefix
 
 DETAILS = {"passport_number": "A1234567", "date_of_birth": "1985-03-05", "date_confirmed": True}
 REGISTRY_METHODS = ("find", "register", "confirmation_for", "issue_confirmation")
@@ -134,3 +139,31 @@ def test_the_services_are_first_built_off_the_event_loop(make_tracker, run, monk
 
     assert log.names == {"load_settings", "load_profile", "Registry"}
     assert log.on_loop == []
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["in memory", "LOCK_STORE_URL set"])
+def test_the_lookup_limits_are_shared_through_the_lock_stores_redis_when_it_is_set(
+    monkeypatch, isolated_services, shared: bool
+):
+    def fresh_services() -> services_module.Services:
+        services_module.services().registry.dispose()
+        services_module.services.cache_clear()
+        return services_module.services()
+
+    monkeypatch.setenv("LOCK_STORE_URL", REDIS_URL if shared else "")
+    with redis_prefix() as prefix:
+        one, two = fresh_services().limiter, fresh_services().limiter  # two action servers
+        if shared:
+            assert isinstance(one.store, RedisFailureStore)
+            # The same stores, under this test's prefix.
+            one.store, two.store = (
+                RedisFailureStore(redis_client(REDIS_URL), one.limits.window_seconds, prefix=prefix)
+                for _ in range(2)
+            )
+        else:
+            assert isinstance(one.store, MemoryFailureStore)
+        for _ in range(one.limits.per_passport):
+            one.record_failure(DETAILS["passport_number"], "conversation-1")
+
+        assert not one.allows(DETAILS["passport_number"], "conversation-2")
+        assert two.allows(DETAILS["passport_number"], "conversation-2") is not shared

@@ -34,7 +34,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.channels import base, rest, telegram, whatsapp
 from bot.channels.base import (
     MAX_MESSAGE_CHARS,
-    RecentIds,
     choose_button,
     clean_message,
     conversation_id,
@@ -45,6 +44,7 @@ from bot.channels.base import (
     turn_failed,
     typed_text,
 )
+from bot.channels.shared_state import RecentIds, TurnOrder
 from bot.core.i18n import t
 from tests.fakes import telegram as fake_telegram
 from tests.fakes.rasa import DOMAIN, Agent, StubRasa, exchange, intent_event, nested, serve
@@ -223,8 +223,12 @@ def test_an_unreachable_api_gives_up_without_raising() -> None:
 
 def test_recent_ids_drop_repeats_and_forget_the_oldest() -> None:
     recent = RecentIds(2)
-    assert [recent.is_new(key) for key in ("a", "a", "b", "c", "b")] == [True, False, True, True, False]
-    assert recent.is_new("a")  # forgotten: only the latest two are kept
+
+    async def seen(*keys: str) -> list[bool]:
+        return [await recent.is_new(key) for key in keys]
+
+    assert asyncio.run(seen("a", "a", "b", "c", "b")) == [True, False, True, True, False]
+    assert asyncio.run(seen("a")) == [True]  # forgotten: only the latest two are kept
 
 
 # --- clean_message, typed_text --------------------------------------------------------------------------
@@ -457,7 +461,7 @@ def test_say_writes_the_channels_own_reply_in_the_conversations_language(key: st
 
 
 def test_one_persons_turns_run_in_the_order_they_arrived() -> None:
-    order = base.TurnOrder()
+    order = TurnOrder()
     done: list[str] = []
 
     async def turn(name: str, delay: float) -> None:
@@ -466,9 +470,9 @@ def test_one_persons_turns_run_in_the_order_they_arrived() -> None:
 
     async def scenario() -> None:
         tasks = [
-            order.run("ana", turn("ana 1", 0.05), "test turn"),
-            order.run("ana", turn("ana 2", 0), "test turn"),
-            order.run("ben", turn("ben 1", 0), "test turn"),
+            await order.run("ana", turn("ana 1", 0.05), "test turn"),
+            await order.run("ana", turn("ana 2", 0), "test turn"),
+            await order.run("ben", turn("ben 1", 0), "test turn"),
         ]
         assert order.running() == 2
         await asyncio.gather(*tasks)
@@ -481,7 +485,7 @@ def test_one_persons_turns_run_in_the_order_they_arrived() -> None:
 def test_a_failed_turn_is_logged_without_its_content_and_the_next_one_runs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    order = base.TurnOrder()
+    order = TurnOrder()
     done: list[str] = []
 
     async def failing() -> None:
@@ -491,11 +495,11 @@ def test_a_failed_turn_is_logged_without_its_content_and_the_next_one_runs(
         done.append("next")
 
     async def scenario() -> None:
-        first = order.run("ana", failing(), "test message")
-        second = order.run("ana", after(), "test message")
+        first = await order.run("ana", failing(), "test message")
+        second = await order.run("ana", after(), "test message")
         await asyncio.gather(first, second)  # neither task raises
 
-    with caplog.at_level(logging.ERROR, logger="bot.channels.base"):
+    with caplog.at_level(logging.ERROR, logger="bot.channels.shared_state"):
         asyncio.run(scenario())
     assert done == ["next"]
     assert [record.getMessage() for record in caplog.records] == ["Handling a test message failed."]

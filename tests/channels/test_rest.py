@@ -9,11 +9,12 @@ import json
 from typing import Any
 
 import pytest
-from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted
+from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.rest import RestInput
 from bot.core.i18n import t
-from tests.fakes.rasa import Agent, exchange, intent_event, nested, serve
+from tests.fakes.rasa import DOMAIN, Agent, exchange, intent_event, nested, serve
 
 PATH = "/webhooks/rest/webhook"
 
@@ -151,4 +152,56 @@ def test_a_malformed_body_gets_400_and_never_reaches_rasa(body: Any) -> None:
     agent = Agent(replies=("Hi.",))
     status, answer = post(body, agent)
     assert status == 400 and "error" in answer
+    assert agent.rasa.received == []
+
+
+# --- a message sent again with the same message_id ---------------------------------------
+
+
+def _stored(agent: Agent, sender: str, *events: Any) -> None:
+    tracker = DialogueStateTracker.from_events(sender, list(events), slots=DOMAIN.slots)
+    asyncio.run(agent.tracker_store.save(tracker))
+
+
+def test_a_message_sent_again_gets_the_same_replies_without_a_second_turn() -> None:
+    agent = Agent(replies=("should not be sent",))
+    buttons = [{"title": "Sí", "payload": "/affirm"}]
+    _stored(
+        agent,
+        "web-1",
+        UserUttered("hola", message_id="m-1"),
+        BotUttered("¡Hola!"),
+        BotUttered("¿Ya se registró?", {"buttons": buttons}),
+        UserUttered("sí", message_id="m-2"),
+        BotUttered("¿Su pasaporte?"),
+    )
+
+    status, answer = post({"sender": "web-1", "message": "hola", "message_id": "m-1"}, agent)
+
+    assert (status, answer) == (
+        200,
+        [
+            {"recipient_id": "web-1", "text": "¡Hola!"},
+            {"recipient_id": "web-1", "text": "¿Ya se registró?", "buttons": buttons},
+        ],
+    )
+    assert agent.rasa.received == []
+
+
+def test_a_new_message_id_is_a_new_turn_that_carries_its_id() -> None:
+    agent = Agent(replies=("¡Hola!",))
+    _stored(agent, "web-1", UserUttered("hola", message_id="m-1"), BotUttered("¡Hola!"))
+
+    assert post({"sender": "web-1", "message": "hola", "message_id": "m-2"}, agent) == (
+        200,
+        [{"recipient_id": "web-1", "text": "¡Hola!"}],
+    )
+    assert [message.message_id for message in agent.rasa.received] == ["m-2"]
+
+
+@pytest.mark.parametrize("message_id", ["", 42, "x" * 129, "bad\u0000id"])
+def test_an_unusable_message_id_gets_400(message_id: Any) -> None:
+    agent = Agent(replies=("¡Hola!",))
+    status, _ = post({"sender": "web-1", "message": "hola", "message_id": message_id}, agent)
+    assert status == 400
     assert agent.rasa.received == []

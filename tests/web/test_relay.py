@@ -11,10 +11,17 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import WSCloseCode, WSMsgType, WSServerHandshakeError
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.web import relay as relay_module
-from tests.web.support import SOCKET_URL, FakeSocketServer, assert_security_headers, eventually
+from tests.web.support import (
+    SOCKET_URL,
+    FakeSocketServer,
+    assert_security_headers,
+    eventually,
+    free_port,
+    start_app,
+)
 
 # The WebSocket relay to Rasa's socket.io server
 
@@ -242,3 +249,61 @@ def test_browser_that_stops_answering_pings_is_dropped(serve_with_rasa, monkeypa
         await browser.close()
 
     serve_with_rasa(scenario)
+
+
+# Several Rasa servers: each page stays on one, and moves only when it is down
+
+SERVERS = [relay_module.socket_url(f"http://rasa-{number}:5005") for number in range(3)]
+
+
+def test_a_session_always_gets_the_same_order_of_servers():
+    order = relay_module.servers_for("0123abcd", SERVERS)
+    assert sorted(order) == sorted(SERVERS)
+    assert all(relay_module.servers_for("0123abcd", SERVERS) == order for _ in range(5))
+    assert relay_module.servers_for("0123abcd", list(reversed(SERVERS))) == order
+
+
+def test_sessions_spread_over_the_servers():
+    firsts = [relay_module.servers_for(f"session-{number}", SERVERS)[0] for number in range(3000)]
+    assert all(800 < firsts.count(server) < 1200 for server in SERVERS)
+
+
+def test_a_server_leaving_moves_only_its_own_sessions():
+    sessions = [f"session-{number}" for number in range(600)]
+    before = {session: relay_module.servers_for(session, SERVERS)[0] for session in sessions}
+    remaining = SERVERS[:2]
+    after = {session: relay_module.servers_for(session, remaining)[0] for session in sessions}
+    moved = [session for session in sessions if before[session] != after[session]]
+    assert moved == [session for session in sessions if before[session] == SERVERS[2]]
+
+
+def test_the_relay_keeps_a_page_on_its_server_and_moves_it_when_that_one_is_down(
+    monkeypatch, settings, registry
+):
+    first, second = FakeSocketServer(), FakeSocketServer()
+
+    async def main() -> None:
+        async with TestServer(first.app()) as one, TestServer(second.app()) as two:
+            urls = [str(one.make_url("")), str(two.make_url(""))]
+            sockets = [relay_module.socket_url(url) for url in urls]
+            preferred = sockets.index(relay_module.servers_for("page-1", sockets)[0])
+            monkeypatch.setenv("RASA_URLS", ",".join(urls))
+            async with TestClient(await start_app(settings, registry)) as client:
+                for _ in range(3):
+                    async with client.ws_connect(f"{SOCKET_URL}&session=page-1") as socket:
+                        await socket.receive_str()
+            fakes = (first, second)
+            assert len(fakes[preferred].queries) == 3
+            assert fakes[1 - preferred].queries == []
+            # The preferred server goes down: the same page reaches the other one.
+            down = free_port()
+            urls[preferred] = f"http://127.0.0.1:{down}/"
+            monkeypatch.setenv("RASA_URLS", ",".join(urls))
+            app = await start_app(settings, registry)
+            async with TestClient(app) as client, client.ws_connect(f"{SOCKET_URL}&session=page-1") as socket:
+                await socket.receive_str()
+            assert fakes[1 - preferred].queries == [
+                {"EIO": "4", "transport": "websocket", "session": "page-1"}
+            ]
+
+    asyncio.run(main())
