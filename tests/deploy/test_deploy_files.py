@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import kubernetes_validate
+import pytest
 import yaml
 
 from bot.core.settings import action_server_token, load_settings
