@@ -21,28 +21,32 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sys
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from bot.core.settings import Settings, positive_setting
 from bot.launcher import (
     MODEL_PATH,
-    Backoff,
     Service,
     Stack,
-    StartError,
     actions_service,
+    free_port,
     rasa_service,
+    serve,
     stack_environment,
     web_service,
 )
 
 DEFAULT_TRACKER_STORE_URL = "redis://127.0.0.1:6379/2"
 DEFAULT_LOCK_STORE_URL = "redis://127.0.0.1:6379/1"
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+DEFAULT_DATABASE_URL = f"{POSTGRES_SERVER}/test"
 NGINX = "/usr/sbin/nginx"
 
 
@@ -70,6 +74,33 @@ class ClusterPorts:
             rasa=_ports(env.get("CLUSTER_RASA_PORTS"), 5101, rasa_count),
             actions=_ports(env.get("CLUSTER_ACTIONS_PORTS"), 5201, actions_count),
         )
+
+    @classmethod
+    def free(cls, rasa: int = 2, actions: int = 2) -> ClusterPorts:
+        """Ports nothing listens on now (tests, benchmarks)."""
+        return cls(
+            balancer=free_port(),
+            actions_balancer=free_port(),
+            web=free_port(),
+            rasa=tuple(free_port() for _ in range(rasa)),
+            actions=tuple(free_port() for _ in range(actions)),
+        )
+
+
+@contextmanager
+def scratch_database(server: str = POSTGRES_SERVER) -> Iterator[str]:
+    """The URL of a PostgreSQL database created on `server` for one run (tests,
+    benchmarks), dropped afterwards."""
+    name = "cluster_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(f"{server}/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _ports(listed: str | None, first: int, count: int) -> tuple[int, ...]:
@@ -205,33 +236,14 @@ def main() -> None:
     if not shutil.which(NGINX):
         sys.exit(f"nginx is missing at {NGINX}: run scripts/ensure-nginx.sh (make cluster does).")
     ports = ClusterPorts.from_env(os.environ)
-    stack = Stack(cluster_environment(ports), plan=cluster_plan(ports))
-    settings = stack.settings
-    print(
-        f"Starting {len(ports.rasa)} Rasa servers, {len(ports.actions)} action servers, "
-        "the web app and nginx…",
-        flush=True,
+    url = f"http://127.0.0.1:{ports.balancer}"
+    serve(
+        Stack(cluster_environment(ports), plan=cluster_plan(ports)),
+        f"Starting {len(ports.rasa)} Rasa servers, {len(ports.actions)} action servers, the web app and nginx…",
+        lambda _: (
+            f"Chat (English): {url}/\nChat (español): {url}/es/\nREST channel:   {url}/webhooks/rest/webhook\n"
+        ),
     )
-    try:
-        stack.start()
-    except StartError as error:
-        stack.stop()
-        sys.exit(f"Could not start: {error} (logs in {settings.data_dir / 'logs'})")
-    print(
-        f"\nChat (English): http://127.0.0.1:{ports.balancer}/\n"
-        f"Chat (español): http://127.0.0.1:{ports.balancer}/es/\n"
-        f"REST channel:   http://127.0.0.1:{ports.balancer}/webhooks/rest/webhook\n"
-        f"Logs:           {settings.data_dir / 'logs'}\n"
-        "Press Ctrl+C to stop.",
-        flush=True,
-    )
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        stack.supervise(Backoff())
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stack.stop()
 
 
 if __name__ == "__main__":

@@ -246,29 +246,18 @@ def stack_environment(overrides: dict[str, str] | None = None) -> dict[str, str]
     return env
 
 
-def main() -> None:
-    if not MODEL_PATH.exists():
-        sys.exit("No trained model: run `make run` (it trains first).")
-    stack = Stack(stack_environment())
+def serve(stack: Stack, starting: str, addresses: Callable[[Settings], str]) -> None:
+    """Starts `stack`, prints where to reach it, and keeps it running (restarting a
+    process that stops) until Ctrl+C or SIGTERM."""
     settings = stack.settings
-    print("Starting the action server, the Rasa server and the web app…", flush=True)
+    print(starting, flush=True)
     try:
         stack.start()
     except StartError as error:
         stack.stop()
         sys.exit(f"Could not start: {error} (logs in {settings.data_dir / 'logs'})")
-    api = (
-        f"http://127.0.0.1:{settings.rasa_port} (token from RASA_AUTH_TOKEN)"
-        if stack.env.get("RASA_AUTH_TOKEN")
-        else "disabled (set RASA_AUTH_TOKEN to enable it)"
-    )
     print(
-        f"\nChat (English): {settings.public_url}/\n"
-        f"Chat (español): {settings.public_url}/es/\n"
-        f"REST channel:   http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook\n"
-        f"Rasa HTTP API:  {api}\n"
-        f"Logs:           {settings.data_dir / 'logs'}\n"
-        "Press Ctrl+C to stop.",
+        f"\n{addresses(settings)}Logs:           {settings.data_dir / 'logs'}\nPress Ctrl+C to stop.",
         flush=True,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -278,6 +267,27 @@ def main() -> None:
         pass
     finally:
         stack.stop()
+
+
+def main() -> None:
+    if not MODEL_PATH.exists():
+        sys.exit("No trained model: run `make run` (it trains first).")
+    stack = Stack(stack_environment())
+
+    def addresses(settings: Settings) -> str:
+        api = (
+            f"http://127.0.0.1:{settings.rasa_port} (token from RASA_AUTH_TOKEN)"
+            if stack.env.get("RASA_AUTH_TOKEN")
+            else "disabled (set RASA_AUTH_TOKEN to enable it)"
+        )
+        return (
+            f"Chat (English): {settings.public_url}/\n"
+            f"Chat (español): {settings.public_url}/es/\n"
+            f"REST channel:   http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook\n"
+            f"Rasa HTTP API:  {api}\n"
+        )
+
+    serve(stack, "Starting the action server, the Rasa server and the web app…", addresses)
 
 
 if __name__ == "__main__":

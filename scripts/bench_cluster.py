@@ -24,23 +24,27 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import redis
-import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.cluster import NGINX, ClusterPorts, cluster_environment, cluster_plan, write_nginx_config
-from bot.launcher import Stack, free_port
+from bot.cluster import (
+    NGINX,
+    ClusterPorts,
+    cluster_environment,
+    cluster_plan,
+    scratch_database,
+    write_nginx_config,
+)
+from bot.launcher import Stack
 from scripts.bench import Run, load, our_bot
 
 REDIS_URL = "redis://127.0.0.1:6379/10"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 TICKS = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
 # Processes of the machine's services, by the name /proc/<pid>/comm gives them.
@@ -89,20 +93,6 @@ def cpu_used(pids: dict[str, list[int]]) -> Iterator[dict[str, float]]:
     used["wall"] = time.perf_counter() - start
     for name, members in pids.items():
         used[name] = sum(cpu_seconds(pid) for pid in members) - before[name]
-
-
-@contextmanager
-def database() -> Iterator[str]:
-    name = "bench_cluster_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(f"{POSTGRES}/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{POSTGRES}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def point_nginx_at(ports: ClusterPorts, servers: int, data_dir: Path) -> None:
@@ -158,14 +148,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--conversations", type=int, default=40)
     arguments = parser.parse_args(argv)
     redis.Redis.from_url(REDIS_URL).flushdb()
-    ports = ClusterPorts(
-        balancer=free_port(),
-        actions_balancer=free_port(),
-        web=free_port(),
-        rasa=(free_port(), free_port()),
-        actions=(free_port(), free_port()),
-    )
-    with tempfile.TemporaryDirectory() as data_dir, database() as database_url:
+    ports = ClusterPorts.free()
+    with tempfile.TemporaryDirectory() as data_dir, scratch_database() as database_url:
         overrides = {
             "DATA_DIR": data_dir,
             "TRACKER_STORE_URL": REDIS_URL,

@@ -10,8 +10,9 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.applicant import PERSONAL_FIELDS
 from bot.actions.base import BotAction
+from bot.actions.extras import offered_extras
 from bot.actions.flow import FLOW_SLOTS
-from bot.actions.history import latest_intent
+from bot.actions.history import latest_buttons, latest_intent
 from bot.actions.prompts import HINTS, pending_question
 from bot.actions.proof import proven_registration
 from bot.actions.reply import Reply, confirmation_link, contact_text, intent_payload
@@ -20,6 +21,12 @@ from bot.core.i18n import LANGUAGES
 from bot.core.registry import Confirmation, RegistryUnavailable
 
 START_BUTTON = ("buttons.start", intent_payload("request_courier"))
+WELCOME_BUTTONS = (
+    START_BUTTON,
+    ("welcome.ask_221g", intent_payload("ask_221g")),
+    ("welcome.ask_fee", intent_payload("ask_fee")),
+    ("welcome.ask_what_to_do", intent_payload("ask_what_to_do")),
+)
 # Questions answered from the seed page and the embassy profile.
 ANSWERS = {
     "ask_221g": "faq.221g",
@@ -72,13 +79,14 @@ def greet(reply: Reply, tracker: Tracker) -> None:
         reply.say("greeting.intro", embassy=profile.display_name(reply.language), courier=profile.courier)
 
 
+def first_message(tracker: Tracker) -> bool:
+    """Whether the person's latest message is the first of the conversation."""
+    return sum(event.get("event") == "user" for event in tracker.events) <= 1
+
+
 def offered_start(tracker: Tracker) -> bool:
     """Whether the assistant's latest message offered the Start button."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            buttons = (event.get("data") or {}).get("buttons") or []
-            return any(button.get("payload") == START_BUTTON[1] for button in buttons)
-    return False
+    return any(button.get("payload") == START_BUTTON[1] for button in latest_buttons(tracker))
 
 
 class ActionAnswerQuestion(BotAction):
@@ -99,6 +107,15 @@ class ActionAnswerQuestion(BotAction):
             "embassy": profile.display_name(language),
             "url": profile.page(language),
         }
+        if (
+            intent == "help"
+            and not tracker.active_loop_name
+            and not tracker.get_slot("confirmed_registration")
+            and first_message(tracker)
+        ):
+            # The web page's welcome (or "help" as a first message), after the introduction.
+            reply.say("welcome.menu", reply.buttons(*WELCOME_BUTTONS))
+            return []
         if intent == "ask_contact":
             lines = [contact_text(reply)]
         else:
@@ -194,7 +211,14 @@ class ActionDefaultFallback(BotAction):
 
     async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         pending = pending_question(tracker)
-        if pending is None and latest_intent(tracker) == "affirm" and offered_start(tracker):
+        intent = latest_intent(tracker)
+        if pending is None and intent in ("affirm", "deny") and offered_extras(tracker):
+            # The answer to the deadline and checklist offer (bot/actions/extras.py).
+            if intent == "affirm":
+                return [FollowupAction("extras_form")]
+            reply.say("extras.declined")
+            return []
+        if pending is None and intent == "affirm" and offered_start(tracker):
             # "yes, let's do it" to the Start offer (no rule follows a yes outside a
             # form): the same as pressing Start.
             greet(reply, tracker)

@@ -31,6 +31,9 @@ FLOW_SLOTS = (
     "failed_attempts",
     "deletion_confirmed",
     "confirmed_registration",
+    "interview_date",
+    "documents",
+    "documents_done",
     "requested_slot",
 )
 

@@ -99,3 +99,12 @@ def value_before_latest_message(tracker: Tracker, slot: str) -> Any:
                 return event.get("value")
             changed_since = True
     return None if changed_since else tracker.get_slot(slot)
+
+
+def latest_buttons(tracker: Tracker) -> list[dict[str, Any]]:
+    """The buttons of the assistant's latest message (none when it had none)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return [button for button in buttons if isinstance(button, dict)]
+    return []

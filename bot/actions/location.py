@@ -14,10 +14,11 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.ask import offer_spelling, unclear_answer_to, yes_or_no_to
 from bot.actions.base import BotAction, LanguageFollowingForm
+from bot.actions.extras import offer_extras
 from bot.actions.flow import FLOW_SLOTS, back_to_summary, clear, reopen_form
 from bot.actions.history import answer_to_pending, count_attempt
 from bot.actions.proof import proven_registration, registration_slot
-from bot.actions.reply import Reply, confirmation_link, reply_for, say_try_again
+from bot.actions.reply import Reply, confirmation_custom, confirmation_link, reply_for, say_try_again
 from bot.actions.services import services
 from bot.core.profile import Office
 from bot.core.registry import RegistryUnavailable
@@ -168,12 +169,14 @@ class ActionIssueConfirmation(BotAction):
             return back_to_summary(tracker.get_slot("registration_id"))
         except LookupError:  # the registration is no longer in the database
             return _check_details_again(reply)
-        reply.say(
+        text = reply.text(
             "confirmation.existing" if existing else "confirmation.issued",
             number=confirmation.number,
             link=confirmation_link(confirmation.token),
             courier=svc.profile.courier,
         )
+        reply.send(text, custom=confirmation_custom(confirmation.number, confirmation.token))
+        offer_extras(reply)
         # The flow ends; later answers refer to this confirmation (conversation.py).
         return [SlotSet(slot, None) for slot in FLOW_SLOTS] + [
             SlotSet("confirmed_registration", registration_slot(tracker, registration_id))

@@ -39,10 +39,16 @@ class Reply:
     ) -> None:
         self.send(self.text(key, **params), buttons)
 
-    def send(self, text: str, buttons: list[tuple[str, str]] | None = None) -> None:
-        """Sends `text` with buttons given as (already rendered title, payload)."""
+    def send(
+        self, text: str, buttons: list[tuple[str, str]] | None = None, custom: dict[str, Any] | None = None
+    ) -> None:
+        """Sends `text` with buttons given as (already rendered title, payload), and
+        `custom` JSON for the channels that render more than text."""
         rendered = [{"title": title, "payload": payload} for title, payload in buttons or []]
-        self.dispatcher.utter_message(text=text, buttons=rendered)
+        if custom:
+            self.dispatcher.utter_message(text=text, buttons=rendered, json_message=custom)
+        else:
+            self.dispatcher.utter_message(text=text, buttons=rendered)
 
     def buttons(self, *pairs: tuple[str, str]) -> list[tuple[str, str]]:
         """Buttons from (locale key of the title, payload) pairs."""
@@ -52,6 +58,13 @@ class Reply:
 def confirmation_link(token: str) -> str:
     """The address of a confirmation's printable page."""
     return f"{services().settings.public_url}/confirmation/{token}"
+
+
+def confirmation_custom(number: str, token: str) -> dict[str, Any]:
+    """What the channels need to deliver a confirmation beyond its text: the web chat
+    shows links to the page and the PDF, Telegram and WhatsApp send the PDF itself."""
+    page = confirmation_link(token)
+    return {"confirmation": {"number": number, "page": page, "pdf": f"{page}.pdf", "token": token}}
 
 
 def reply_for(dispatcher: CollectingDispatcher, tracker: Tracker) -> Reply:

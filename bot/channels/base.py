@@ -2,8 +2,9 @@
 
 Bounded webhook bodies, settings from the environment, cleaning a message, conversation
 ids, what the tracker says (last prompt, language), the apology for a turn without a
-reply, splitting and sending replies. Dropping re-deliveries and answering in order,
-in memory or in the Redis several servers share, is bot.channels.shared_state.
+reply, splitting and sending replies, the confirmation a reply carries. Dropping
+re-deliveries and answering in order, in memory or in the Redis several servers
+share, is bot.channels.shared_state.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import aiohttp
@@ -312,6 +314,39 @@ async def handle_turn(
 
 # --- replies --------------------------------------------------------------------------------------------
 
+_CONFIRMATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_CONFIRMATION_NUMBER = re.compile(r"[A-Z0-9-]{1,20}")
+
+
+@dataclass(frozen=True)
+class ConfirmationLinks:
+    """The confirmation a reply carries in its custom JSON (bot.actions.reply's
+    `confirmation_custom`): its number, the addresses of its page and PDF, its token."""
+
+    number: str
+    page: str
+    pdf: str
+    token: str
+
+
+def confirmation_in(custom: Any) -> ConfirmationLinks | None:
+    """The confirmation in a message's custom JSON (`{"confirmation": {"number", "page",
+    "pdf", "token"}}`), None when there is none or it is malformed: the page an http(s)
+    address ending in /confirmation/<token>, the PDF the same with ".pdf"."""
+    value = custom.get("confirmation") if isinstance(custom, dict) else None
+    fields = [value.get(key) for key in ("number", "page", "pdf", "token")] if isinstance(value, dict) else []
+    if len(fields) != 4 or not all(isinstance(field, str) for field in fields):
+        return None
+    number, page, pdf, token = (str(field) for field in fields)
+    if not (_CONFIRMATION_NUMBER.fullmatch(number) and _CONFIRMATION_TOKEN.fullmatch(token)):
+        return None
+    if not (page.startswith(("https://", "http://")) and page.endswith(f"/confirmation/{token}")):
+        return None
+    if pdf != f"{page}.pdf" or any(character.isspace() for character in page):
+        return None
+    return ConfirmationLinks(number, page, pdf, token)
+
+
 # Where a long text may be cut, best first: a line break, a sentence end, a space.
 _BREAKS = (re.compile(r"\n\s*"), re.compile(r"(?<=[.!?…])\s+"), re.compile(r"\s+"))
 
@@ -348,6 +383,7 @@ async def post_with_retries(
     *,
     data: dict[str, str] | None = None,
     json: dict[str, Any] | None = None,
+    form: Callable[[], aiohttp.FormData] | None = None,
     auth: aiohttp.BasicAuth | None = None,
     what: str = "message",
     attempts: int = SEND_ATTEMPTS,
@@ -356,14 +392,15 @@ async def post_with_retries(
     """POSTs to an outbound API without blocking the event loop; retries connection
     errors, 429 and 5xx with exponential back-off. Returns the decoded JSON answer,
     or None when every attempt failed or the API refused the request (4xx). Never
-    logs the content."""
+    logs the content. `form` builds a multipart body (a file upload) afresh for each
+    attempt: aiohttp sends a FormData only once."""
     timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_S)
     delay = first_backoff_s
     for attempt in range(1, attempts + 1):
         try:
             async with (
                 aiohttp.ClientSession(timeout=timeout) as session,
-                session.post(url, data=data, json=json, auth=auth) as answer,
+                session.post(url, data=form() if form else data, json=json, auth=auth) as answer,
             ):
                 if answer.status < 300:
                     try:

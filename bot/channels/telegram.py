@@ -3,27 +3,33 @@
 On only with TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN (else 404; it never calls
 Telegram at start-up: `make telegram-webhook` registers the webhook). Checks Telegram's
 secret-token header; buttons become an inline keyboard; media gets a "text only" reply.
+A confirmation comes as its text with the link, then its PDF as a document (sendDocument).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.base import (
+    ConfirmationLinks,
     MessagingInput,
     OnNewMessage,
     clean_message,
+    confirmation_in,
     handle_turn,
     last_prompt,
     post_with_retries,
@@ -33,10 +39,17 @@ from bot.channels.base import (
     typed_text,
     url_env,
 )
-from bot.core.i18n import LANGUAGES
+from bot.core.confirmation_document import ConfirmationDocument, document_for_token
+from bot.core.i18n import LANGUAGES, t
+from bot.core.registry import RegistryUnavailable
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+# Makes a confirmation's PDF from its token (blocking: run in a thread).
+DocumentMaker = Callable[[str], ConfirmationDocument | None]
 
 DEFAULT_API_BASE = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -206,9 +219,12 @@ def parse_update(update: Any) -> Inbound | None:
 class TelegramOutput(OutputChannel):
     """Sends the replies of one turn to one chat; counts what it was asked to send."""
 
-    def __init__(self, config: TelegramConfig, chat_id: int | str) -> None:
+    def __init__(
+        self, config: TelegramConfig, chat_id: int | str, documents: DocumentMaker = document_for_token
+    ) -> None:
         self.config = config
         self.chat_id = chat_id
+        self.documents = documents
         self.sent = 0
 
     @classmethod
@@ -229,6 +245,48 @@ class TelegramOutput(OutputChannel):
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         await self._send(text or "", inline_keyboard(text or "", buttons) if buttons else None)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """A confirmation (its text and link went out just before) gets its PDF as a
+        document. Other custom JSON is for other channels: never sent as text."""
+        confirmation = confirmation_in(json_message)
+        if confirmation is None:
+            logger.info("A reply's custom JSON has nothing for Telegram; not sent.")
+            return
+        self.sent += 1
+        await self.send_confirmation_pdf(confirmation)
+
+    async def send_confirmation_pdf(self, confirmation: ConfirmationLinks) -> bool:
+        """Uploads the confirmation's PDF, made here from its token, with a caption;
+        False when it could not be made or sent (the text with the link stands)."""
+        try:
+            document = await asyncio.to_thread(self.documents, confirmation.token)
+        except RegistryUnavailable as error:  # its message holds no personal data
+            logger.warning("The confirmation PDF was not sent, only its link: %s.", error)
+            return False
+        except Exception as error:  # noqa: BLE001 - the link already went out
+            logger.error(
+                "Making the confirmation PDF failed (%s); only its link was sent.", type(error).__name__
+            )
+            return False
+        if document is None:
+            logger.warning("The confirmation of a reply is no longer in the database; its PDF was not sent.")
+            return False
+        caption = t("delivery.document_caption", document.language, number=document.number)
+
+        def form() -> aiohttp.FormData:
+            fields = aiohttp.FormData()
+            fields.add_field("chat_id", str(self.chat_id))
+            fields.add_field("caption", caption)
+            fields.add_field(
+                "document", document.pdf, filename=document.filename, content_type="application/pdf"
+            )
+            return fields
+
+        answer = await post_with_retries(
+            self.config.method_url("sendDocument"), form=form, what="Telegram sendDocument"
+        )
+        return bool(answer and answer.get("ok"))
 
     async def _send(self, text: str, keyboard: dict[str, Any] | None) -> None:
         pieces = split_text(text, MAX_TEXT_CHARS)
@@ -271,6 +329,18 @@ class TelegramInput(MessagingInput[TelegramConfig]):
     @classmethod
     def name(cls) -> str:
         return "telegram"
+
+    def __init__(
+        self,
+        config: TelegramConfig | None,
+        secret_key: bytes,
+        shared_store: str | None = None,
+        documents: DocumentMaker = document_for_token,
+    ) -> None:
+        super().__init__(config, secret_key, shared_store)
+        # How the PDF of a confirmation is made: by default from this process's
+        # database and profile (bot.core.confirmation_document).
+        self.documents = documents
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
@@ -345,7 +415,7 @@ class TelegramInput(MessagingInput[TelegramConfig]):
         """One turn: a button press mapped back to its payload through the latest
         prompt (a press on an earlier one gets a polite reply), media answered
         "text only", text handed to Rasa; the replies go to the chat."""
-        output = TelegramOutput(config, inbound.chat_id)
+        output = TelegramOutput(config, inbound.chat_id, self.documents)
         text = inbound.text
         if inbound.kind == "button":
             await output.call("answerCallbackQuery", callback_query_id=inbound.callback_id)

@@ -3,7 +3,9 @@
 On only with the TWILIO_* variables (else 404, and no network call). Each request must
 carry Twilio's signature; buttons become a numbered list that "2" or "opción 2"
 answers (a typed title is read for every channel by bot.typed_buttons); replies go
-out through Twilio's Messages API, long ones split.
+out through Twilio's Messages API, long ones split. A confirmation comes as its text
+with the link, then its PDF as a media message (MediaUrl: Twilio fetches the PDF from
+PUBLIC_URL itself).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import aiohttp
 from multidict import MultiDict
@@ -27,10 +29,12 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.base import (
     MAX_MESSAGE_CHARS,
+    ConfirmationLinks,
     MessagingInput,
     OnNewMessage,
     choose_button,
     clean_message,
+    confirmation_in,
     conversation_language,
     handle_turn,
     last_buttons,
@@ -153,6 +157,14 @@ def render(text: str, buttons: list[dict[str, Any]], language: str | None) -> st
     return "\n".join([text, "", *choices, "", t("whatsapp.choose", language)])
 
 
+class Outgoing(NamedTuple):
+    """One reply to send: text (with buttons), or a confirmation's PDF as media."""
+
+    text: str
+    buttons: list[dict[str, Any]]
+    document: ConfirmationLinks | None = None
+
+
 class WhatsAppOutput(OutputChannel):
     """Collects the replies of one turn and then sends them to one number (which
     lives only here, in memory: the conversation id is a keyed hash of it)."""
@@ -160,25 +172,46 @@ class WhatsAppOutput(OutputChannel):
     def __init__(self, config: TwilioConfig, number: str) -> None:
         self.config = config
         self.number = number
-        self.replies: list[tuple[str, list[dict[str, Any]]]] = []
+        self.replies: list[Outgoing] = []
 
     @classmethod
     def name(cls) -> str:
         return CHANNEL
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        self.replies.append((text, []))
+        self.replies.append(Outgoing(text, []))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        self.replies.append((text, buttons))
+        self.replies.append(Outgoing(text, buttons))
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """A confirmation (its text and link come just before) gets its PDF as a media
+        message. Other custom JSON is for other channels: never sent as text."""
+        confirmation = confirmation_in(json_message)
+        if confirmation is None:
+            logger.info("A reply's custom JSON has nothing for WhatsApp; not sent.")
+            return
+        self.replies.append(Outgoing("", [], confirmation))
 
     async def deliver(self, language: str | None) -> bool:
-        """Sends the collected replies in order; stops at the first that could not
-        be sent (a later piece without the earlier one would not make sense)."""
+        """Sends the collected replies in order; stops at the first text that could
+        not be sent (a later piece without the earlier one would not make sense). A
+        PDF that could not be sent stops nothing: its link went out with the text."""
         auth = aiohttp.BasicAuth(self.config.account_sid, self.config.auth_token)
-        for text, buttons in self.replies:
+        for text, buttons, document in self.replies:
+            if document is not None:
+                body = t("delivery.document_caption", language, number=document.number)
+                form = {"From": self.config.sender, "To": self.number, "Body": body, "MediaUrl": document.pdf}
+                if (
+                    await post_with_retries(
+                        self.config.messages_url, data=form, auth=auth, what="WhatsApp PDF"
+                    )
+                    is None
+                ):
+                    logger.warning("The confirmation PDF was not sent, only its link.")
+                continue
             for body in split_text(render(text, buttons, language), WHATSAPP_MAX_CHARS):
                 form = {"From": self.config.sender, "To": self.number, "Body": body}
                 sent = await post_with_retries(

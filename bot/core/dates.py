@@ -141,7 +141,12 @@ def parse_date_of_birth(text: str | None, today: date | None = None) -> Result:
     on_calendar = list(dict.fromkeys(born for born in readings if born is not None))
     if not on_calendar:
         return Result(error="errors.date_invalid")
-    checked = [_check(born, today) for born in on_calendar]
+    return one_reading([_check(born, today) for born in on_calendar])
+
+
+def one_reading(checked: list[Result]) -> Result:
+    """The verdict on a date's readings (day first, then month first): the one that
+    passed its checks, both (the second as `alternative`), or the first one's error."""
     accepted = [result for result in checked if result.ok]
     if not accepted:
         return checked[0]

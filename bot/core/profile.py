@@ -1,7 +1,8 @@
 """The embassy profile: names, official links, courier and return offices of one embassy.
 
 Everything that differs between embassies lives in a YAML file under profiles/ (see
-profiles/us-embassy-la-paz.yml); this module loads and checks it, and finds the
+profiles/us-embassy-la-paz.yml): also its time zone and the checklist of documents a
+consular officer may ask for; this module loads and checks it, and finds the
 offices a person means when they type a city, an office id or an office name, also
 when they spell the city by its sound ("Cochavamba", "Santa Crus"; bot.core.spelling).
 """
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from bot.core.i18n import DEFAULT_LANGUAGE
+from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.core.settings import load_settings
 from bot.core.spelling import MIN_KEY_LETTERS, Spelling, SpellingIndex, phonetic_key, words
 from bot.core.text import fold
@@ -50,6 +52,12 @@ CITY_FILLERS = frozenset(
 )
 # The longest city name, with a filler word on each side.
 MAX_CITY_WORDS = 7
+# The time zone of a profile that names none.
+DEFAULT_TIMEZONE = "UTC"
+# The document id stored when the person names a document that is not on the checklist;
+# no checklist entry may use it.
+OTHER_DOCUMENT = "other"
+_CHECKLIST_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 class ProfileError(ValueError):
@@ -73,6 +81,23 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class ChecklistItem:
+    """A document a consular officer may ask for: its name and a one-sentence hint
+    in each language, and the official page that describes it."""
+
+    id: str
+    name: dict[str, str]
+    hint: dict[str, str]
+    source: str
+
+    def label(self, language: str) -> str:
+        return _in_language(self.name, language)
+
+    def hint_in(self, language: str) -> str:
+        return _in_language(self.hint, language)
+
+
+@dataclass(frozen=True)
 class EmbassyProfile:
     id: str
     name: dict[str, str]
@@ -84,6 +109,9 @@ class EmbassyProfile:
     offices_are_samples: bool
     offices: tuple[Office, ...]
     city_aliases: dict[str, tuple[str, ...]]
+    # An IANA time zone name ("America/La_Paz"): the embassy's "today".
+    timezone: str = DEFAULT_TIMEZONE
+    checklist: tuple[ChecklistItem, ...] = ()
 
     def display_name(self, language: str) -> str:
         return _in_language(self.name, language)
@@ -94,6 +122,9 @@ class EmbassyProfile:
 
     def office(self, office_id: str) -> Office | None:
         return next((office for office in self.offices if office.id == office_id), None)
+
+    def checklist_item(self, item_id: str) -> ChecklistItem | None:
+        return next((item for item in self.checklist if item.id == item_id), None)
 
     def cities(self) -> list[str]:
         """Distinct cities, in file order."""
@@ -218,6 +249,51 @@ def _parse(raw: Any) -> EmbassyProfile:
         offices_are_samples=samples,
         offices=offices,
         city_aliases=_city_aliases(root.get("city_aliases", {}), {office.city for office in offices}),
+        timezone=_timezone(root),
+        checklist=_checklist(root.get("checklist", [])),
+    )
+
+
+def _timezone(root: dict[str, Any]) -> str:
+    if "timezone" not in root:
+        return DEFAULT_TIMEZONE
+    name = _text(root, "timezone", "")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ProfileError(f"'timezone' is not a known time zone: {name!r}") from None
+    return name
+
+
+def _checklist(raw: Any) -> tuple[ChecklistItem, ...]:
+    items = tuple(
+        _checklist_item(entry, f"checklist[{index}]") for index, entry in enumerate(_list(raw, "checklist"))
+    )
+    ids = [item.id for item in items]
+    duplicates = sorted({item_id for item_id in ids if ids.count(item_id) > 1})
+    if duplicates:
+        raise ProfileError(f"duplicate checklist ids: {', '.join(duplicates)}")
+    return items
+
+
+def _checklist_item(raw: Any, where: str) -> ChecklistItem:
+    entry = _mapping(raw, where)
+    item_id = _text(entry, "id", where)
+    if not _CHECKLIST_ID.fullmatch(item_id) or item_id == OTHER_DOCUMENT:
+        raise ProfileError(
+            f"'{where}.id' must be 1 to 64 characters a-z, 0-9, '_' or '-', and not '{OTHER_DOCUMENT}'"
+        )
+    source = _text(entry, "source", where)
+    if not source.startswith(("https://", "http://")):
+        raise ProfileError(f"'{where}.source' must be a web address (https:// or http://)")
+    languages = [language for language in LANGUAGES if language in entry]
+    if DEFAULT_LANGUAGE not in languages:
+        raise ProfileError(f"'{where}' needs a text in '{DEFAULT_LANGUAGE}'")
+    return ChecklistItem(
+        id=item_id,
+        name={language: _text(entry, language, where) for language in languages},
+        hint={language: _text(entry, f"{language}_hint", where) for language in languages},
+        source=source,
     )
 
 

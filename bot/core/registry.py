@@ -2,7 +2,9 @@
 
 No raw passport number or date of birth is stored: an applicant is found again through
 a keyed hash (HMAC-SHA256) of passport number, date of birth and nationality; only the
-masked passport and the nationality are kept for display.
+masked passport and the nationality are kept for display. A confirmation may carry
+details that identify no one (set_details): the interview date and the ids of the
+documents the consular officer asked for.
 
 The tables are created on first use, not at construction, so that a program using the
 registry starts while the database is down. Every public method raises
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import threading
@@ -38,6 +41,9 @@ _TOKEN_BYTES = 32
 # secrets.token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
 _TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 _PASSPORT_PATTERN = re.compile(r"[A-Z0-9]{5,20}")
+# A document id: a checklist entry's id in the embassy profile, or "other".
+_DOCUMENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MAX_DOCUMENTS = 50
 _NATIONALITY_PATTERN = re.compile(r"[A-Z]{3}")
 # Fresh confirmation numbers and tokens collide with existing ones only by (rare) chance.
 _ISSUE_ATTEMPTS = 5
@@ -77,6 +83,24 @@ _confirmations = sa.Table(
     sa.Column("office_id", sa.String(32), nullable=False),
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("issued_on", sa.Date, nullable=False),
+)
+# What the person told about their 221(g) note, nothing identifying: the interview date
+# and the checklist ids of the documents asked for. A table of its own (created on first
+# use, like the others) so that a database made before it needs no migration.
+_confirmation_details = sa.Table(
+    "confirmation_details",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "confirmation_id",
+        sa.Integer,
+        sa.ForeignKey("confirmations.id"),
+        nullable=False,
+        unique=True,
+    ),
+    sa.Column("interview_date", sa.Date, nullable=True),
+    # A JSON list of document ids, e.g. ["passport", "other"]; NULL when none were given.
+    sa.Column("documents", sa.Text, nullable=True),
 )
 
 
@@ -123,6 +147,9 @@ class Confirmation:
     issued_on: date
     passport_masked: str
     nationality: str
+    # The details stored with set_details; None when not given.
+    interview_date: date | None = None
+    documents: tuple[str, ...] | None = None
 
 
 def mask_passport(passport_number: str) -> str:
@@ -253,6 +280,14 @@ class Registry:
             registration = self._find(connection, lookup_hash)
             if registration is None:
                 return False
+            confirmation_ids = sa.select(_confirmations.c.id).where(
+                _confirmations.c.registration_id == registration.id
+            )
+            connection.execute(
+                _confirmation_details.delete().where(
+                    _confirmation_details.c.confirmation_id.in_(confirmation_ids)
+                )
+            )
             connection.execute(
                 _confirmations.delete().where(_confirmations.c.registration_id == registration.id)
             )
@@ -308,6 +343,57 @@ class Registry:
         raise RuntimeError("could not issue a unique confirmation number")
 
     @_unavailable_on_database_errors
+    def set_details(
+        self, registration_id: int, interview_date: date | None, documents: list[str] | None
+    ) -> Confirmation:
+        """Stores (replacing any stored before) the interview date and the requested
+        documents' ids with the registration's confirmation, and returns it with them.
+
+        Duplicate ids are dropped, the order kept. Raises LookupError when the
+        registration has no confirmation, ValueError for a bad argument.
+        """
+        if interview_date is not None and (
+            isinstance(interview_date, datetime) or not isinstance(interview_date, date)
+        ):
+            raise ValueError("interview_date must be a date (without a time) or None")
+        stored_documents = None if documents is None else json.dumps(_document_ids(documents))
+        self.prepare()
+        with self._engine.connect() as connection:
+            confirmation_id = connection.execute(
+                sa.select(_confirmations.c.id).where(_confirmations.c.registration_id == registration_id)
+            ).scalar()
+        if confirmation_id is None:
+            raise LookupError(f"no confirmation for registration id {registration_id}")
+        update = (
+            _confirmation_details.update()
+            .where(_confirmation_details.c.confirmation_id == confirmation_id)
+            .values(interview_date=interview_date, documents=stored_documents)
+        )
+        # INSERT ... SELECT: nothing is inserted when the confirmation was deleted meanwhile
+        # (SQLite does not check the foreign key).
+        insert = _confirmation_details.insert().from_select(
+            ["confirmation_id", "interview_date", "documents"],
+            sa.select(
+                _confirmations.c.id,
+                sa.literal(interview_date, sa.Date),
+                sa.literal(stored_documents, sa.Text),
+            ).where(_confirmations.c.id == confirmation_id),
+        )
+        try:
+            with self._engine.begin() as connection:
+                if not connection.execute(update).rowcount:
+                    connection.execute(insert)
+        except IntegrityError:
+            # Either a concurrent first set_details (whose row we now update) or the
+            # confirmation deleted meanwhile (no row to update: LookupError below).
+            with self._engine.begin() as connection:
+                connection.execute(update)
+        confirmation = self.confirmation_for(registration_id)
+        if confirmation is None:
+            raise LookupError(f"no confirmation for registration id {registration_id}")
+        return confirmation
+
+    @_unavailable_on_database_errors
     def confirmation_by_token(self, token: str) -> Confirmation | None:
         if not _TOKEN_PATTERN.fullmatch(token):
             return None
@@ -354,13 +440,22 @@ class Registry:
                 _confirmations.c.issued_on,
                 _registrations.c.passport_masked,
                 _registrations.c.nationality,
+                _confirmation_details.c.interview_date,
+                _confirmation_details.c.documents,
             )
             .join_from(_confirmations, _registrations)
+            .outerjoin(_confirmation_details, _confirmation_details.c.confirmation_id == _confirmations.c.id)
             .where(condition)
         )
         with self._engine.connect() as connection:
             row = connection.execute(query).first()
-        return None if row is None else Confirmation(**row._asdict())
+        if row is None:
+            return None
+        values = row._asdict()
+        documents = values.pop("documents")
+        return Confirmation(
+            **values, documents=None if documents is None else tuple(_stored_document_ids(documents))
+        )
 
 
 _T = TypeVar("_T")
@@ -370,6 +465,29 @@ def _require(value: _T | None) -> _T:
     if value is None:
         raise RuntimeError("a row that the database reported as existing was not found")
     return value
+
+
+def _document_ids(documents: list[str]) -> list[str]:
+    """The ids, checked, without duplicates, in their order."""
+    if isinstance(documents, str) or not all(isinstance(item, str) for item in documents):
+        raise ValueError("documents must be a list of document ids")
+    ids = list(dict.fromkeys(documents))
+    if len(ids) > MAX_DOCUMENTS:
+        raise ValueError(f"documents holds more than {MAX_DOCUMENTS} ids")
+    if not all(_DOCUMENT_ID_PATTERN.fullmatch(item) for item in ids):
+        raise ValueError("a document id must be 1 to 64 characters A-Z, a-z, 0-9, '_', '.' or '-'")
+    return ids
+
+
+def _stored_document_ids(stored: str) -> list[str]:
+    """The ids in a stored JSON list; whatever else the column holds is left out."""
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        return []
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, str) and _DOCUMENT_ID_PATTERN.fullmatch(item)]
 
 
 def _new_confirmation_number() -> str:

@@ -1,5 +1,6 @@
 // The chat page's widget, over Rasa's socket.io channel (relayed at /socket.io/ by bot/web/relay.py).
 // Bot and user text goes in with textContent only; links and buttons are built as DOM nodes.
+// A confirmation's page and PDF are shown as links only when they are addresses of this site.
 // The transcript and the socket.io session id live in sessionStorage: a reload keeps the
 // conversation, closing the tab forgets it.
 (function () {
@@ -11,6 +12,8 @@
   const NO_REPLY_MS = 30000;
   const URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
   const TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
+  const CONFIRMATION_PATH = /^\/confirmation\/[A-Za-z0-9_-]{1,128}$/;
+  const CONFIRMATION_NUMBER = /^[A-Z0-9-]{1,20}$/;
 
   const log = document.getElementById("log");
   const status = document.getElementById("status");
@@ -27,9 +30,39 @@
     return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
   }
 
+  // An address of this site with no credentials, query or fragment, else null.
+  function ownUrl(value) {
+    let url;
+    try {
+      url = new URL(value);
+    } catch (error) {
+      return null;
+    }
+    const plain = !url.username && !url.password && !url.search && !url.hash;
+    return plain && url.origin === window.location.origin ? url : null;
+  }
+
+  // The confirmation a bot message carries ({number, page, pdf}) when it is one this site
+  // serves: its page at /confirmation/<token> and its PDF at the same address with ".pdf".
+  // Anything else is null and is never shown as a link.
+  function confirmationOf(value) {
+    if (!value || typeof value !== "object" || typeof value.number !== "string" ||
+        typeof value.page !== "string" || typeof value.pdf !== "string" ||
+        !CONFIRMATION_NUMBER.test(value.number)) {
+      return null;
+    }
+    const page = ownUrl(value.page);
+    const pdf = ownUrl(value.pdf);
+    if (!page || !pdf || !CONFIRMATION_PATH.test(page.pathname) || pdf.pathname !== page.pathname + ".pdf") {
+      return null;
+    }
+    return { number: value.number, page: page.href, pdf: pdf.href };
+  }
+
   function isEntry(entry) {
     return Boolean(entry) && (entry.role === "you" || entry.role === "bot") &&
-      typeof entry.text === "string" && Array.isArray(entry.buttons);
+      typeof entry.text === "string" && Array.isArray(entry.buttons) &&
+      (entry.confirmation === undefined || confirmationOf(entry.confirmation) !== null);
   }
 
   function loadState() {
@@ -63,6 +96,13 @@
     outbox.push('/switch_language{"language":"' + pageLanguage + '"}');
     state.language = pageLanguage;
   }
+  // A new conversation: the assistant speaks first. At a conversation's start, "/help"
+  // gets the introduction and buttons to start or to ask a question
+  // (data/rules/interruptions.yml); `welcomed` keeps a reload from asking twice.
+  if (state.entries.length === 0 && !state.welcomed) {
+    outbox.push("/help");
+    state.welcomed = true;
+  }
   let confirmed = false;
   let replyTimer = null;
 
@@ -72,26 +112,58 @@
     }
   }
 
+  // A link to `url` showing `text`, opening in a new tab (which a hidden hint says).
+  function newTabLink(url, text) {
+    const link = document.createElement("a");
+    link.href = url;
+    link.textContent = text;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    const hint = document.createElement("span");
+    hint.className = "visually-hidden";
+    hint.lang = pageLanguage;
+    hint.textContent = " (" + texts.newTab + ")";
+    link.appendChild(hint);
+    return link;
+  }
+
   // Appends `text` to `parent`, with http(s) addresses as links opening in a new tab.
   function appendText(parent, text) {
     let last = 0;
     for (const match of text.matchAll(URL_PATTERN)) {
       const url = match[0].replace(TRAILING_PUNCTUATION, "");
       parent.appendChild(document.createTextNode(text.slice(last, match.index)));
-      const link = document.createElement("a");
-      link.href = url;
-      link.textContent = url;
-      link.target = "_blank";
-      link.rel = "noopener noreferrer";
-      const hint = document.createElement("span");
-      hint.className = "visually-hidden";
-      hint.lang = pageLanguage;
-      hint.textContent = " (" + texts.newTab + ")";
-      link.appendChild(hint);
-      parent.appendChild(link);
+      parent.appendChild(newTabLink(url, url));
       last = match.index + url.length;
     }
     parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // The confirmation number on a line of its own, then its page and PDF as button-like links.
+  function renderConfirmation(item, confirmation) {
+    const box = document.createElement("div");
+    box.className = "confirmation";
+    box.lang = pageLanguage;
+    const line = document.createElement("p");
+    line.className = "confirmation-number";
+    const label = document.createElement("span");
+    label.className = "label";
+    label.textContent = texts.confirmationNumber;
+    const number = document.createElement("strong");
+    number.textContent = confirmation.number;
+    line.append(label, " ", number);
+    const links = document.createElement("div");
+    links.className = "links";
+    const page = newTabLink(confirmation.page, texts.openPage);
+    page.className = "link-button";
+    const pdf = document.createElement("a");
+    pdf.className = "link-button";
+    pdf.href = confirmation.pdf;
+    pdf.download = "confirmation-" + confirmation.number + ".pdf";
+    pdf.textContent = texts.downloadPdf;
+    links.append(page, pdf);
+    box.append(line, links);
+    item.appendChild(box);
   }
 
   function renderButtons(item, entry) {
@@ -122,6 +194,10 @@
       const body = document.createElement("p");
       appendText(body, entry.text);
       item.appendChild(body);
+    }
+    const confirmation = entry.confirmation === undefined ? null : confirmationOf(entry.confirmation);
+    if (confirmation) {
+      renderConfirmation(item, confirmation);
     }
     if (withButtons && entry.buttons.length > 0) {
       renderButtons(item, entry);
@@ -173,13 +249,18 @@
     const buttons = (reply && Array.isArray(reply.quick_replies) ? reply.quick_replies : [])
       .filter((choice) => choice && typeof choice.title === "string" && typeof choice.payload === "string")
       .map((choice) => ({ title: choice.title, payload: choice.payload }));
-    if (!text && buttons.length === 0) {
+    const confirmation = reply ? confirmationOf(reply.confirmation) : null;
+    if (!text && buttons.length === 0 && !confirmation) {
       return;
     }
     window.clearTimeout(replyTimer);
     setStatus("");
     state.language = languageOf(text);
-    add({ role: "bot", text: text, lang: state.language, buttons: buttons });
+    const entry = { role: "bot", text: text, lang: state.language, buttons: buttons };
+    if (confirmation) {
+      entry.confirmation = confirmation;
+    }
+    add(entry);
   }
 
   const lastAnswer = state.entries.map((entry) => entry.role).lastIndexOf("you");

@@ -24,9 +24,11 @@ from bot.web.pages import (
     CHAT_PAGES,
     CHAT_PATHS,
     PROFILE,
+    PUBLIC_URL,
     REGISTRY,
     STATIC_FILES,
     chat_page,
+    confirmation_calendar,
     confirmation_page,
     confirmation_pdf,
     health,
@@ -102,6 +104,7 @@ def create_app(
         app.cleanup_ctx.append(dispose_registry)
     app[REGISTRY] = registry
     app[PROFILE] = profile
+    app[PUBLIC_URL] = settings.public_url
     rasa_urls = (
         os.environ.get("RASA_URLS") or os.environ.get("RASA_URL") or f"http://127.0.0.1:{settings.rasa_port}"
     )
@@ -126,6 +129,8 @@ def create_app(
     app.on_response_prepare.append(security_headers)  # type: ignore[arg-type]
     # The PDF route comes first: "{token}" alone would also match "<token>.pdf".
     app.router.add_get("/confirmation/{token}.pdf", confirmation_pdf, name="confirmation_pdf")
+    # Likewise for the calendar file.
+    app.router.add_get("/confirmation/{token}.ics", confirmation_calendar, name="confirmation_calendar")
     app.router.add_get("/confirmation/{token:.*}", confirmation_page, name="confirmation")
     for language, path in CHAT_PATHS.items():
         app.router.add_get(path, chat_page(language), name=f"chat_page_{language}")

@@ -16,12 +16,14 @@ from string import Template
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from bot.core.calendar_file import CONTENT_TYPE as CALENDAR_CONTENT_TYPE
+from bot.core.calendar_file import calendar_filename, deadline_calendar
+from bot.core.confirmation_document import confirmation_document
 from bot.core.confirmation_page import (
     render_confirmation_html,
     render_not_found_html,
     render_unavailable_html,
 )
-from bot.core.confirmation_pdf import render_confirmation_pdf
 from bot.core.i18n import LANGUAGES, normalise_language, t
 from bot.core.profile import EmbassyProfile
 from bot.core.registry import Confirmation, Registry, RegistryUnavailable
@@ -51,6 +53,7 @@ REGISTRY = web.AppKey("registry", Registry)
 PROFILE = web.AppKey("profile", EmbassyProfile)
 CHAT_PAGES = web.AppKey("chat_pages", dict[str, str])  # language -> the rendered chat page
 STATIC_FILES = web.AppKey("static_files", dict[str, str])  # name under /static/ -> its text
+PUBLIC_URL = web.AppKey("public_url", str)  # the site's address, for links in calendar files
 
 
 def render_chat_page(profile: EmbassyProfile, language: str) -> str:
@@ -78,6 +81,10 @@ def render_chat_page(profile: EmbassyProfile, language: str) -> str:
         "offline": t("page.chat.offline", language),
         "new_tab": t("page.chat.new_tab", language),
         "noscript": t("page.chat.noscript", language),
+        # The links under a confirmation in the chat (bot/static/chat.js).
+        "confirmation_number": t("page.confirmation.number", language),
+        "open_page": t("delivery.open_page", language),
+        "download_pdf": t("delivery.download_pdf", language),
         # The chat tells which language each bot message is in by these sentences.
         "switched_en": t("language.switched", "en"),
         "switched_es": t("language.switched", "es"),
@@ -151,16 +158,54 @@ async def confirmation_page(request: web.Request) -> web.Response:
 
 
 async def confirmation_pdf(request: web.Request) -> web.Response:
+    """The PDF (bot.core.confirmation_document, as the messaging channels make it), in
+    ?lang= when valid, else in the confirmation's language."""
+    token = request.match_info["token"]
+    requested = request.query.get("lang")
+    try:
+        document = (
+            await asyncio.to_thread(
+                confirmation_document,
+                request.app[REGISTRY],
+                request.app[PROFILE],
+                token,
+                requested if requested in LANGUAGES else None,
+            )
+            if TOKEN_PATTERN.fullmatch(token)
+            else None
+        )
+    except RegistryUnavailable as error:
+        return _unavailable(request, error)
+    if document is None:
+        return _not_found(request)
+    return web.Response(
+        body=document.pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{document.filename}"'},
+    )
+
+
+async def confirmation_calendar(request: web.Request) -> web.Response:
+    """The deadline as a calendar file (bot.core.calendar_file), in ?lang= when valid,
+    else in the confirmation's language; 404 when the confirmation has no interview date."""
     confirmation = await _confirmation_or_error(request)
     if isinstance(confirmation, web.Response):
         return confirmation
+    if confirmation.interview_date is None:
+        return _not_found(request)
     language = _requested_language(request, confirmation.language)
-    pdf = await asyncio.to_thread(render_confirmation_pdf, confirmation, request.app[PROFILE], language)
-    filename = re.sub(r"[^A-Za-z0-9_-]", "", confirmation.number)
+    page_url = f"{request.app[PUBLIC_URL]}/confirmation/{confirmation.token}"
+    if language != confirmation.language:
+        page_url += f"?lang={language}"
+    calendar = deadline_calendar(confirmation, request.app[PROFILE], language, page_url)
     return web.Response(
-        body=pdf,
-        content_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="confirmation-{filename}.pdf"'},
+        body=calendar,
+        content_type=CALENDAR_CONTENT_TYPE,
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{calendar_filename(confirmation.number)}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -50,6 +50,25 @@ TEST_PROFILE: dict[str, Any] = {
         {"id": "LPZ-02", "city": "La Paz", "name": "DHL Miraflores", "address": "Av. Busch 200"},
         {"id": "PTS-01", "city": "Potosí", "name": "DHL Potosí", "address": "Calle Bolívar 300"},
     ],
+    "timezone": "America/La_Paz",
+    "checklist": [
+        {
+            "id": "police_certificate",
+            "en": "Police certificate",
+            "es": "Certificado de antecedentes",
+            "en_hint": "A record of your criminal history, or that there is none.",
+            "es_hint": "Un registro de sus antecedentes penales, o de que no los tiene.",
+            "source": "https://travel.state.gov/test-police",
+        },
+        {
+            "id": "birth_certificate",
+            "en": "Birth certificate",
+            "es": "Certificado de nacimiento",
+            "en_hint": "The civil record of your birth.",
+            "es_hint": "El registro civil de su nacimiento.",
+            "source": "https://travel.state.gov/test-birth",
+        },
+    ],
 }
 
 

@@ -171,12 +171,26 @@ def ask_question(make_tracker, run):
     ],
 )
 def test_each_question_gets_its_answer_and_a_start_button(ask_question, intent, key, language):
-    outcome = ask_question(intent, language)
+    earlier = {"event": "user", "timestamp": 1700000000.5, "text": "hola", "parse_data": {}}
+    outcome = ask_question(intent, language, after_message=[earlier])
 
     assert outcome.texts == [t(key, language, **faq_params(key, language))]
     assert "%{" not in outcome.texts[0]
     assert outcome.buttons() == [(t("buttons.start", language), START)]
     assert outcome.events == []
+
+
+@LANGUAGES
+def test_help_as_the_first_message_is_the_welcome_with_start_and_questions(ask_question, language):
+    outcome = ask_question("help", language)
+
+    assert outcome.texts == [t("welcome.menu", language)]
+    assert outcome.buttons() == [
+        (t("buttons.start", language), START),
+        (t("welcome.ask_221g", language), "/ask_221g"),
+        (t("welcome.ask_fee", language), "/ask_fee"),
+        (t("welcome.ask_what_to_do", language), "/ask_what_to_do"),
+    ]
 
 
 @LANGUAGES

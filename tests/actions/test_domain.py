@@ -38,7 +38,12 @@ def test_the_domain_goes_to_the_form_validations_only(domain):
     executor.register_package("bot.actions")
     validations = {name for name in executor.actions if name.startswith("validate_")}
     with_domain = {name for name, config in domain_actions(domain).items() if config.get("send_domain")}
-    forms = {"validate_applicant_form", "validate_location_form", "validate_deletion_form"}
+    forms = {
+        "validate_applicant_form",
+        "validate_location_form",
+        "validate_deletion_form",
+        "validate_extras_form",
+    }
     assert with_domain == validations == forms
 
 

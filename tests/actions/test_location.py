@@ -372,7 +372,8 @@ def test_the_confirmation_links_to_its_page(issue, isolated_services, registrati
             number=confirmation.number,
             link=f"{public_url}/confirmation/{token}",
             courier="DHL Express",
-        )
+        ),
+        t("extras.offer", "es"),
     ]
 
 
@@ -388,8 +389,30 @@ def test_a_second_run_shows_the_existing_confirmation(issue, isolated_services, 
             "en",
             number=confirmation.number,
             link=f"{public_url}/confirmation/{confirmation.token}",
-        )
+        ),
+        t("extras.offer", "en"),
     ]
+
+
+@pytest.mark.parametrize("runs", [1, 2], ids=["issued", "shown again"])
+def test_the_confirmation_carries_what_the_channels_deliver(
+    issue, isolated_services, registration_id, public_url, runs
+):
+    for _ in range(runs):
+        outcome = issue("en")
+
+    confirmation = isolated_services.registry.confirmation_for(int(registration_id))
+    page = f"{public_url}/confirmation/{confirmation.token}"
+    assert outcome.messages[0].get("custom") == (
+        {
+            "confirmation": {
+                "number": confirmation.number,
+                "page": page,
+                "pdf": f"{page}.pdf",
+                "token": confirmation.token,
+            }
+        }
+    )
 
 
 def test_the_flow_is_reset_and_the_language_kept(issue, domain, registration_id, proof_for):

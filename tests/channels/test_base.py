@@ -652,3 +652,71 @@ def test_a_telegram_request_with_a_wrong_secret_is_refused_before_its_body_is_re
     status, answer, _ = asyncio.run(scenario())
     assert (status, answer) == (403, {"error": "forbidden"})
     assert agent.rasa.received == []
+
+
+# --- the confirmation a reply carries in its custom JSON --------------------------------------------------
+
+PAGE = "https://courier.example.test/confirmation/AbC_12-xyz"
+CUSTOM = {"confirmation": {"number": "YH9X-NHPR", "page": PAGE, "pdf": PAGE + ".pdf", "token": "AbC_12-xyz"}}
+
+
+def test_the_confirmation_of_a_replys_custom_json_is_read() -> None:
+    assert base.confirmation_in(CUSTOM) == base.ConfirmationLinks(
+        "YH9X-NHPR", PAGE, PAGE + ".pdf", "AbC_12-xyz"
+    )
+    # Rasa hands the whole reply's custom JSON: other keys do not matter.
+    assert base.confirmation_in({**CUSTOM, "other": 1}) == base.confirmation_in(CUSTOM)
+
+
+@pytest.mark.parametrize(
+    "custom",
+    [
+        None,
+        "text",
+        {},
+        {"confirmation": "YH9X-NHPR"},
+        {"confirmation": {**CUSTOM["confirmation"], "number": None}},
+        {"confirmation": {key: value for key, value in CUSTOM["confirmation"].items() if key != "token"}},
+        {"confirmation": {**CUSTOM["confirmation"], "number": "<b>YH9X</b>"}},
+        {"confirmation": {**CUSTOM["confirmation"], "token": "../secret.key"}},
+        {"confirmation": {**CUSTOM["confirmation"], "page": "javascript:alert(1)//confirmation/AbC_12-xyz"}},
+        {
+            "confirmation": {
+                **CUSTOM["confirmation"],
+                "page": "https://evil.example/x",
+                "pdf": "https://evil.example/x.pdf",
+            }
+        },
+        {
+            "confirmation": {
+                **CUSTOM["confirmation"],
+                "pdf": "https://evil.example/confirmation/AbC_12-xyz.pdf",
+            }
+        },
+        {"confirmation": {**CUSTOM["confirmation"], "token": "other"}},
+        {
+            "confirmation": {
+                **CUSTOM["confirmation"],
+                "page": "https://a b/confirmation/AbC_12-xyz",
+                "pdf": "https://a b/confirmation/AbC_12-xyz.pdf",
+            }
+        },
+    ],
+    ids=[
+        "none",
+        "text",
+        "empty",
+        "not an object",
+        "number not text",
+        "no token",
+        "markup in the number",
+        "path in the token",
+        "javascript page",
+        "page not a confirmation",
+        "pdf elsewhere",
+        "token of another page",
+        "space in the address",
+    ],
+)
+def test_a_missing_or_malformed_confirmation_is_none(custom: Any) -> None:
+    assert base.confirmation_in(custom) is None

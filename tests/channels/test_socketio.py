@@ -9,14 +9,16 @@ import json
 import logging
 from typing import Any
 
+import pytest
 import rasa.shared.utils.common
 import rasa.shared.utils.io
 import socketio
 from rasa.core.channels import BUILTIN_CHANNELS
 from rasa.core.channels import socketio as rasa_socketio
+from rasa.shared.core.events import BotUttered
 from sanic.exceptions import ServerError
 
-from bot.channels.socketio import SocketCloseNoise, SocketIOInput
+from bot.channels.socketio import SocketCloseNoise, SocketIOInput, WebChatOutput
 from bot.core.settings import PROJECT_ROOT
 from tests.fakes.rasa import Agent, intent_event, nested, serve
 
@@ -138,3 +140,86 @@ def test_only_the_closed_socket_error_is_kept_out_of_the_log() -> None:
     assert noise.filter(_error_record(closed, ValueError("Invalid response type None")))
     other = "Exception occurred while handling uri: 'http://127.0.0.1:5005/webhooks/rest/webhook'"
     assert noise.filter(_error_record(other, ServerError("Invalid response type None (need HTTPResponse)")))
+
+
+# --- a confirmation: its text, with the number and the addresses of its page and PDF ---------------------
+
+PAGE = "http://127.0.0.1:8080/confirmation/AbC_12-xyz"
+CONFIRMATION = {"number": "YH9X-NHPR", "page": PAGE, "pdf": PAGE + ".pdf", "token": "AbC_12-xyz"}
+ISSUED = f"All set! Your confirmation number is YH9X-NHPR.\nOpen and print your confirmation page: {PAGE}"
+
+
+class Replying(Agent):
+    """Rasa's agent that answers with these messages (as BotUttered.message() gives them)."""
+
+    def __init__(self, *messages: dict[str, Any]) -> None:
+        super().__init__()
+        self.messages = messages
+
+    async def handle_message(self, message: Any) -> None:
+        for reply in self.messages:
+            await message.output_channel.send_response(message.sender_id, dict(reply))
+
+
+def replies(agent: Agent, count: int) -> list[dict[str, Any]]:
+    """The first `count` bot_uttered messages the page gets after saying "yes"."""
+
+    async def scenario() -> list[dict[str, Any]]:
+        received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        confirmed: asyncio.Queue[str] = asyncio.Queue()
+        client = socketio.AsyncClient()
+        client.on("bot_uttered", received.put_nowait)
+        client.on("session_confirm", confirmed.put_nowait)
+        async with serve(web_chat_channel(), agent) as port:
+            await client.connect(
+                f"http://127.0.0.1:{port}", socketio_path="/socket.io", transports=["websocket"]
+            )
+            try:
+                await client.emit("session_request", {"session_id": "page-session"})
+                await asyncio.wait_for(confirmed.get(), 5)
+                await client.emit("user_uttered", {"session_id": "page-session", "message": "yes"})
+                got = [await asyncio.wait_for(received.get(), 5) for _ in range(count)]
+                await asyncio.sleep(0.2)
+                assert received.empty(), "more messages than expected"
+                return got
+            finally:
+                await client.disconnect()
+
+    return asyncio.run(scenario())
+
+
+def test_a_confirmation_reaches_the_page_with_its_text_number_and_links() -> None:
+    message = BotUttered(ISSUED, data={"buttons": None, "custom": {"confirmation": CONFIRMATION}}).message()
+    assert replies(Replying(message, {"text": "Anything else?"}), 2) == [
+        {"text": ISSUED, "confirmation": {"number": "YH9X-NHPR", "page": PAGE, "pdf": PAGE + ".pdf"}},
+        {"text": "Anything else?"},
+    ]
+
+
+def test_a_confirmation_after_buttons_is_a_message_of_its_own() -> None:
+    buttons = [{"title": "Yes", "payload": "/affirm"}]
+    message = BotUttered(
+        "Done.", data={"buttons": buttons, "custom": {"confirmation": CONFIRMATION}}
+    ).message()
+    assert replies(Replying(message), 2) == [
+        {"text": "Done.", "quick_replies": [{"content_type": "text", "title": "Yes", "payload": "/affirm"}]},
+        {"text": "", "confirmation": {"number": "YH9X-NHPR", "page": PAGE, "pdf": PAGE + ".pdf"}},
+    ]
+
+
+@pytest.mark.parametrize(
+    "custom",
+    [{"data": "x"}, {"confirmation": {**CONFIRMATION, "page": "javascript:alert(1)"}}],
+    ids=["other custom JSON", "malformed confirmation"],
+)
+def test_custom_json_that_is_no_confirmation_is_not_sent_and_breaks_nothing(custom: dict) -> None:
+    message = BotUttered("Hello!", data={"custom": custom}).message()
+    assert replies(Replying(message, {"text": "Next."}), 2) == [{"text": "Hello!"}, {"text": "Next."}]
+
+
+def test_messages_sent_outside_a_turn_go_through_the_same_output() -> None:
+    channel = SocketIOInput()
+    with pytest.warns(UserWarning, match="cannot be recreated"):
+        assert channel.get_output_channel() is None  # no socket server yet
+    channel.blueprint(lambda message: None)  # type: ignore[arg-type, return-value]
+    assert type(channel.get_output_channel()) is WebChatOutput

@@ -5,10 +5,16 @@ Bot API, with a stand-in for Rasa)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import logging
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted, SlotSet, UserUttered
 from rasa.shared.core.slots import TextSlot
@@ -27,7 +33,10 @@ from bot.channels.telegram import (
     parse_update,
     pressed_button,
 )
+from bot.core.confirmation_document import confirmation_document
 from bot.core.i18n import t
+from bot.core.profile import load_profile
+from bot.core.registry import Applicant, Confirmation, Registry
 from tests.fakes import telegram as fake
 from tests.fakes.rasa import intent_event, nested
 from tests.fakes.recorder import RecordingServer
@@ -582,3 +591,123 @@ def test_a_failing_bot_api_is_retried_and_never_breaks_the_webhook(
     api.fail_next(*[500] * 3)
     assert post(channel, fake.text_update(CHAT, "again"), Rasa({"text": "Hello!"}))[0] == 200
     assert len(api.requests) == 3
+
+
+# --- a confirmation: its text with the link, then its PDF as a document ----------------------------------
+
+CLOSED_POSTGRES_URL = "postgresql://nobody@127.0.0.1:1/test"  # nothing listens on port 1
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[Registry]:
+    registry = Registry(f"sqlite:///{tmp_path}/registry.sqlite3", SECRET_KEY)
+    yield registry
+    registry.dispose()
+
+
+def issued(registry: Registry, language: str) -> Confirmation:
+    registration, _ = registry.register(Applicant("A1234567", "1985-03-05", "BOL"))
+    return registry.issue_confirmation(registration.id, "PTS-01", language)
+
+
+def confirmation_reply(confirmation: Confirmation, language: str) -> dict[str, Any]:
+    """The confirmation message as Rasa hands it to the output channel (BotUttered.message())
+    after the action's utter_message(text=..., json_message=...)."""
+    page = f"https://courier.example.test/confirmation/{confirmation.token}"
+    text = t("confirmation.issued", language, number=confirmation.number, link=page, courier="DHL")
+    custom = {
+        "confirmation": {
+            "number": confirmation.number,
+            "page": page,
+            "pdf": f"{page}.pdf",
+            "token": confirmation.token,
+        }
+    }
+    return BotUttered(text, data={"buttons": None, "custom": custom}).message()
+
+
+def pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages).split())
+
+
+def channel_with(api: RecordingServer, registry: Registry) -> TelegramInput:
+    documents = functools.partial(confirmation_document, registry, load_profile())
+    return TelegramInput(TelegramConfig(fake.TOKEN, fake.SECRET, api.url), SECRET_KEY, documents=documents)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_confirmation_comes_with_its_pdf_as_a_document(
+    api: RecordingServer, registry: Registry, language: str
+) -> None:
+    confirmation = issued(registry, language)
+    reply = confirmation_reply(confirmation, language)
+    more = {"text": t("confirmation.more", language)}
+    status = post(channel_with(api, registry), fake.text_update(CHAT, "yes", language), Rasa(reply, more))
+    assert status == (200, {"ok": True})
+    assert [method for method, _ in calls(api)] == ["sendMessage", "sendDocument", "sendMessage"]
+    assert calls(api)[0][1] == {"chat_id": CHAT, "text": reply["text"]}  # the link, as before
+    (upload,) = fake.documents(api)
+    assert upload.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert upload.body == {
+        "chat_id": str(CHAT),
+        "caption": t("delivery.document_caption", language, number=confirmation.number),
+    }
+    document = upload.files["document"]
+    assert document.filename == f"confirmation-{confirmation.number}.pdf"
+    assert document.content_type == "application/pdf"
+    assert document.data.startswith(b"%PDF-")
+    text = pdf_text(document.data)
+    assert confirmation.number in text and t("page.confirmation.number", language) in text
+    assert "*****567" in text and "A1234567" not in text
+
+
+def test_a_document_upload_that_fails_is_sent_again_whole(api: RecordingServer, registry: Registry) -> None:
+    confirmation = issued(registry, "en")
+    custom_only = {"custom": confirmation_reply(confirmation, "en")["custom"]}
+    api.fail_next(502)
+    assert post(channel_with(api, registry), fake.text_update(CHAT, "yes"), Rasa(custom_only))[0] == 200
+    first, second = fake.documents(api)
+    assert first.files["document"].data == second.files["document"].data
+    assert second.files["document"].data.startswith(b"%PDF-") and second.body == first.body
+
+
+def test_with_the_database_down_the_link_still_goes_out_and_nothing_personal_is_logged(
+    api: RecordingServer, registry: Registry, caplog: pytest.LogCaptureFixture
+) -> None:
+    confirmation = issued(registry, "es")
+    down = Registry(CLOSED_POSTGRES_URL, SECRET_KEY)
+    documents = functools.partial(confirmation_document, down, load_profile())
+    channel = TelegramInput(TelegramConfig(fake.TOKEN, fake.SECRET, api.url), SECRET_KEY, documents=documents)
+    reply = confirmation_reply(confirmation, "es")
+    try:
+        with caplog.at_level(logging.INFO):
+            assert post(channel, fake.text_update(CHAT, "sí", "es"), Rasa(reply)) == (200, {"ok": True})
+    finally:
+        down.dispose()
+    assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": reply["text"]})]
+    assert "PDF was not sent" in caplog.text and "database is unavailable" in caplog.text
+    for secret in (confirmation.token, confirmation.number, str(CHAT)):
+        assert secret not in caplog.text
+
+
+def test_a_confirmation_no_longer_in_the_database_sends_only_its_link(
+    api: RecordingServer, registry: Registry
+) -> None:
+    confirmation = issued(registry, "en")
+    reply = confirmation_reply(confirmation, "en")
+    assert registry.delete(Applicant("A1234567", "1985-03-05", "BOL"))
+    post(channel_with(api, registry), fake.text_update(CHAT, "yes"), Rasa(reply))
+    assert [method for method, _ in calls(api)] == ["sendMessage"]
+
+
+@pytest.mark.parametrize(
+    "custom",
+    [{"data": "x"}, {"confirmation": {"number": "YH9X-NHPR", "page": "javascript:alert(1)", "pdf": "x"}}],
+    ids=["other custom JSON", "malformed confirmation"],
+)
+def test_custom_json_that_is_no_confirmation_is_never_sent_as_text(
+    api: RecordingServer, registry: Registry, custom: dict
+) -> None:
+    reply = BotUttered("Hello!", data={"custom": custom}).message()
+    post(channel_with(api, registry), fake.text_update(CHAT, "hi"), Rasa(reply))
+    assert calls(api) == [("sendMessage", {"chat_id": CHAT, "text": "Hello!"})]

@@ -447,3 +447,63 @@ def test_a_turn_that_should_have_answered_sends_the_apology(
     agent = Agent(intent_event("greet"), ActionExecuted("action_greet"), error=error)
     assert post_form(fake_twilio, agent, Body="hola") == 200
     assert sent(fake_twilio) == [t("system.unavailable", "es")]
+
+
+# --- a confirmation: its text with the link, then its PDF as a media message ----------------------------
+
+PAGE = "https://courier.example.test/confirmation/AbC_12-xyz"
+CONFIRMATION = {"number": "YH9X-NHPR", "page": PAGE, "pdf": PAGE + ".pdf", "token": "AbC_12-xyz"}
+
+
+def confirmation_message(language: str) -> dict[str, Any]:
+    """The confirmation as Rasa hands it to the output channel (BotUttered.message())."""
+    text = t("confirmation.issued", language, number="YH9X-NHPR", link=PAGE, courier="DHL")
+    return BotUttered(text, data={"buttons": None, "custom": {"confirmation": CONFIRMATION}}).message()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_confirmation_is_sent_with_its_pdf_as_a_media_message(
+    fake_twilio: RecordingServer, language: str
+) -> None:
+    output = _output(fake_twilio)
+    message = confirmation_message(language)
+    asyncio.run(output.send_response("someone", dict(message)))
+    asyncio.run(output.send_response("someone", {"text": t("confirmation.more", language)}))
+    assert asyncio.run(output.deliver(language))
+    text, media, more = (request.body for request in fake_twilio.requests)
+    assert text == {"From": "whatsapp:+14155238886", "To": "whatsapp:+59171234567", "Body": message["text"]}
+    assert media == {
+        "From": "whatsapp:+14155238886",
+        "To": "whatsapp:+59171234567",
+        "Body": t("delivery.document_caption", language, number="YH9X-NHPR"),
+        "MediaUrl": PAGE + ".pdf",
+    }
+    assert more["Body"] == t("confirmation.more", language) and "MediaUrl" not in more
+
+
+def test_a_media_message_that_could_not_be_sent_stops_nothing(fake_twilio: RecordingServer) -> None:
+    output = _output(fake_twilio)
+    asyncio.run(output.send_custom_json("someone", {"confirmation": CONFIRMATION}))
+    asyncio.run(output.send_text_message("someone", "Can I help you with anything else?"))
+    fake_twilio.fail_next(400)  # e.g. Twilio refusing the MediaUrl
+    assert asyncio.run(output.deliver("en"))
+    assert [(request.body.get("MediaUrl"), request.body["Body"]) for request in fake_twilio.requests] == [
+        (PAGE + ".pdf", t("delivery.document_caption", "en", number="YH9X-NHPR")),
+        (None, "Can I help you with anything else?"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "custom",
+    [{"data": "x"}, {"confirmation": {**CONFIRMATION, "pdf": "https://evil.example/x.pdf"}}],
+    ids=["other custom JSON", "PDF elsewhere"],
+)
+def test_custom_json_that_is_no_confirmation_is_never_sent(
+    fake_twilio: RecordingServer, custom: dict
+) -> None:
+    output = _output(fake_twilio)
+    asyncio.run(output.send_response("someone", BotUttered("Hola.", data={"custom": custom}).message()))
+    assert asyncio.run(output.deliver("es"))
+    assert [request.body for request in fake_twilio.requests] == [
+        {"From": "whatsapp:+14155238886", "To": "whatsapp:+59171234567", "Body": "Hola."}
+    ]

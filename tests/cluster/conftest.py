@@ -11,17 +11,15 @@ from dataclasses import dataclass
 
 import pytest
 import redis
-import sqlalchemy as sa
 
-from bot.cluster import ClusterPorts, cluster_environment, cluster_plan
-from bot.launcher import MODEL_PATH, Stack, free_port
+from bot.cluster import ClusterPorts, cluster_environment, cluster_plan, scratch_database
+from bot.launcher import MODEL_PATH, Stack
 
 AUTH_TOKEN = "cluster-" + uuid.uuid4().hex
 # Databases 11 and 12 of the machine's Redis are this test's own (the others are
 # left alone): conversations, then locks, channel state and limits.
 TRACKER_REDIS = "redis://127.0.0.1:6379/11"
 LOCK_REDIS = "redis://127.0.0.1:6379/12"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 # A turn whose server died mid-way holds its conversation's lock this long (Rasa's
 # TICKET_LOCK_LIFETIME, 60 s by default): short here, so the kill test waits less.
 LOCK_LIFETIME_S = "15"
@@ -47,14 +45,8 @@ def _flush_redis() -> None:
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A PostgreSQL database of this run, dropped at the end."""
-    name = "cluster_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(f"{POSTGRES}/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield f"{POSTGRES}/{name}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -62,13 +54,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iter
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
     _flush_redis()
-    ports = ClusterPorts(
-        balancer=free_port(),
-        actions_balancer=free_port(),
-        web=free_port(),
-        rasa=(free_port(), free_port()),
-        actions=(free_port(), free_port()),
-    )
+    ports = ClusterPorts.free()
     env = cluster_environment(
         ports,
         {

@@ -89,7 +89,7 @@ async def say(session: aiohttp.ClientSession, cluster: Cluster, chat: Conversati
             raise AssertionError(f"{chat.sender}: {text!r} failed twice ({failure})")
         chat.retries += 1
     chat.sent.append(text)
-    reply = "\n".join(message.get("text", "") for message in messages)
+    reply = "\n".join(message["text"] for message in messages if message.get("text"))
     chat.replies.append(reply)
     return reply
 

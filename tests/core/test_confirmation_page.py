@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime, timezone
+from html import escape
 
 import pytest
 
 from bot.core.confirmation_page import (
+    qr_code,
+    qr_svg,
     render_confirmation_html,
     render_not_found_html,
     render_unavailable_html,
@@ -171,3 +174,159 @@ def test_unavailable_page_texts():
     assert "Nothing was lost" in render_unavailable_html("en")
     assert "No se perdió nada" in render_unavailable_html("es")
     assert "Nothing was lost" in render_unavailable_html("fr")
+
+
+# Deadline, checklist and QR code
+
+NOW = datetime(2025, 5, 27, 16, 0, tzinfo=timezone.utc)  # noon in La Paz, 19 days before the deadline
+
+
+def with_details(**changes: object) -> Confirmation:
+    values: dict[str, object] = {
+        "interview_date": date(2024, 6, 15),
+        "documents": ("passport", "police_certificate", "other"),
+    }
+    values.update(changes)
+    return make_confirmation(**values)
+
+
+def test_english_page_shows_the_deadline_the_warning_and_the_checklist(profile):
+    html = render_confirmation_html(with_details(), profile, "en", now=NOW)
+
+    assert "<h2>Deadline to send your documents</h2>" in html
+    assert '<section class="deadline deadline-soon">' in html
+    assert "Your documents must reach the consular section by 15 June 2025" in html
+    assert '<p class="warning">Little time left: 19 days until 15 June 2025.' in html
+    assert f'<a href="{TOKEN}.ics" download>Add a reminder to your calendar (.ics)</a>' in html
+    assert "<h2>Checklist: documents to send</h2>" in html
+    passport = profile.checklist_item("passport")
+    police = profile.checklist_item("police_certificate")
+    assert (
+        '<li><span class="box" aria-hidden="true">☐</span><strong>Valid passport</strong>'
+        f'<span class="hint">{escape(passport.hint_in("en"))}</span></li>'
+    ) in html
+    assert f"<strong>{police.label('en')}</strong>" in html
+    assert "<strong>Other documents listed in your officer&#x27;s note</strong></li>" in html
+    assert html.count("☐") == 3
+    assert "Send every document your officer&#x27;s note asks for" in html
+    assert "The documents listed in your officer" not in html
+    # The deadline comes right after the number, before the fields.
+    assert html.index("Deadline to send") < html.index("Date issued") < html.index("Checklist:")
+
+
+def test_spanish_page_shows_the_deadline_and_the_checklist(profile):
+    html = render_confirmation_html(with_details(language="es"), profile, "es", now=NOW)
+
+    assert "<h2>Plazo para enviar sus documentos</h2>" in html
+    assert "Sus documentos deben llegar a la sección consular hasta el 15 de junio de 2025" in html
+    assert "Queda poco tiempo: faltan 19 días para el 15 de junio de 2025." in html
+    assert "Agregar un recordatorio a su calendario (.ics)" in html
+    assert "<strong>Pasaporte vigente</strong>" in html
+    assert escape(profile.checklist_item("passport").hint_in("es")) in html
+    assert "<strong>Otros documentos indicados en la nota del oficial consular</strong>" in html
+
+
+def test_without_details_no_deadline_and_the_officers_note_as_checklist(profile):
+    for language, fallback in [
+        ("en", "The documents listed in your officer&#x27;s note"),
+        ("es", "Los documentos indicados en la nota del oficial consular"),
+    ]:
+        html = render_confirmation_html(make_confirmation(), profile, language, now=NOW)
+
+        assert 'class="deadline' not in html
+        assert ".ics" not in html
+        assert t("deadline.heading", language) not in html
+        assert f'<span class="box" aria-hidden="true">☐</span><strong>{fallback}</strong></li>' in html
+        assert html.count("☐") == 1
+        assert escape(t("checklist.note", language)) not in html
+
+
+def test_an_empty_document_list_also_shows_the_officers_note(profile):
+    html = render_confirmation_html(with_details(documents=()), profile, "en", now=NOW)
+
+    assert "The documents listed in your officer&#x27;s note" in html
+    assert "Deadline to send your documents" in html
+
+
+def test_plenty_of_time_shows_no_warning(profile):
+    html = render_confirmation_html(
+        with_details(), profile, "en", now=datetime(2025, 1, 2, 16, tzinfo=timezone.utc)
+    )
+
+    assert '<section class="deadline deadline-ok">' in html
+    assert 'class="warning"' not in html
+    assert f"{TOKEN}.ics" in html
+
+
+def test_a_passed_deadline_is_explained_without_a_calendar_link(profile):
+    html = render_confirmation_html(
+        with_details(), profile, "en", now=datetime(2025, 7, 1, 16, tzinfo=timezone.utc)
+    )
+
+    assert '<section class="deadline deadline-passed">' in html
+    assert "The year to present your documents ended on 15 June 2025" in html
+    assert '<p class="warning">The official visa information page says' in html
+    assert "your case will be closed" in html
+    assert ".ics" not in html
+
+
+def test_the_calendar_link_keeps_a_language_override(profile):
+    html = render_confirmation_html(with_details(language="en"), profile, "es", now=NOW)
+
+    assert f'<a href="{TOKEN}.ics?lang=es" download>' in html
+
+
+def test_documents_no_longer_on_the_checklist_count_as_other(profile):
+    html = render_confirmation_html(
+        with_details(documents=("gone_document", "passport")), profile, "en", now=NOW
+    )
+
+    assert html.index("Valid passport") < html.index("Other documents listed in your officer")
+    assert html.count("☐") == 2
+    assert "gone_document" not in html
+
+
+def test_markup_in_checklist_entries_is_shown_as_text(profile):
+    item = dataclasses.replace(
+        profile.checklist[0], id="x", name={"en": "<b>Doc</b>"}, hint={"en": "<script>alert(1)</script>"}
+    )
+    hostile = dataclasses.replace(profile, checklist=(item,))
+
+    html = render_confirmation_html(with_details(documents=("x",)), hostile, "en", now=NOW)
+
+    assert "<strong>&lt;b&gt;Doc&lt;/b&gt;</strong>" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_page_shows_the_qr_code_as_inline_svg(profile):
+    html = render_confirmation_html(make_confirmation(), profile, "es")
+
+    svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+    assert svg.startswith('<svg role="img" aria-label="Código QR con el número de confirmación" ')
+    assert "<title>Código QR con el número de confirmación</title>" in svg
+    assert svg.count("<rect") > 100  # the modules of the code
+    assert 'fill="rgb(0%,0%,0%)"' in svg
+    assert "<figcaption>Código QR con el número de confirmación</figcaption></figure>" in html
+    assert "<?xml" not in html and "<!DOCTYPE svg" not in html
+
+
+def test_the_qr_svg_has_no_style_attribute_for_the_csp(profile):
+    # The page's CSP allows only the nonce'd <style>: a style="" attribute would be ignored.
+    html = render_confirmation_html(with_details(), profile, "en", nonce="abc", now=NOW)
+
+    assert "style=" not in html
+    assert html.count("<style") == 1
+
+
+def test_qr_svg_draws_the_same_modules_as_the_pdfs_drawing():
+    svg = qr_svg("7K3M-PQ4X", "label", size=100)
+    drawing = qr_code("7K3M-PQ4X", 100)
+
+    (widget,) = drawing.contents
+    assert widget.value == "7K3M-PQ4X"
+    assert 'width="100" height="100"' in svg
+    # One rectangle for the background, the others for the dark modules.
+    dark = svg.count('fill="rgb(0%,0%,0%)"')
+    assert dark > 50
+    assert svg.count("<rect") == dark + 2  # and the clipping rectangle
+    assert qr_svg("OTHER-NUM", "label", size=100) != svg

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.core.profile import EmbassyProfile, ProfileError, load_profile
+from bot.core.profile import DEFAULT_TIMEZONE, OTHER_DOCUMENT, EmbassyProfile, ProfileError, load_profile
 from bot.core.settings import DEFAULT_PROFILE
 from bot.core.spelling import NO_MATCH, Spelling, Sureness
 
@@ -23,6 +23,16 @@ EXPECTED_OFFICES = {
     "TJA-01": "Tarija",
     "TDD-01": "Trinidad",
     "CIJ-01": "Cobija",
+}
+
+
+CHECKLIST_ENTRY = {
+    "id": "passport",
+    "en": "Valid passport",
+    "es": "Pasaporte vigente",
+    "en_hint": "Your passport.",
+    "es_hint": "Su pasaporte.",
+    "source": "https://example.org/passport",
 }
 
 
@@ -195,6 +205,25 @@ def test_load_profile_defaults_to_the_configured_profile(
         (minimal_profile(offices_are_samples="yes"), "'offices_are_samples' must be true or false"),
         (minimal_profile(city_aliases={"Lima": ["Lim"]}), "cities without an office: Lima"),
         (minimal_profile(city_aliases={"La Paz": "LP"}), "'city_aliases.La Paz' must be a list"),
+        (minimal_profile(timezone="Bolivia/Somewhere"), "'timezone' is not a known time zone"),
+        (minimal_profile(timezone=""), "'timezone' is missing"),
+        (minimal_profile(checklist={"id": "passport"}), "'checklist' must be a list"),
+        (minimal_profile(checklist=[{**CHECKLIST_ENTRY, "id": "other"}]), "and not 'other'"),
+        (minimal_profile(checklist=[{**CHECKLIST_ENTRY, "id": "Pass port"}]), "'checklist[0].id' must be"),
+        (minimal_profile(checklist=[CHECKLIST_ENTRY, CHECKLIST_ENTRY]), "duplicate checklist ids: passport"),
+        (
+            minimal_profile(checklist=[{**CHECKLIST_ENTRY, "es_hint": ""}]),
+            "'checklist[0].es_hint' is missing",
+        ),
+        (minimal_profile(checklist=[{**CHECKLIST_ENTRY, "en": None}]), "'checklist[0].en' is missing"),
+        (
+            minimal_profile(checklist=[{k: v for k, v in CHECKLIST_ENTRY.items() if k != "en"}]),
+            "'checklist[0]' needs a text in 'en'",
+        ),
+        (
+            minimal_profile(checklist=[{**CHECKLIST_ENTRY, "source": "travel.state.gov"}]),
+            "must be a web address",
+        ),
     ],
 )
 def test_malformed_profile_gives_a_clear_error(tmp_path: Path, data: Any, message: str) -> None:
@@ -268,3 +297,39 @@ def test_city_by_sound_needs_four_letters_and_one_city(profile: EmbassyProfile) 
     assert profile.city_by_sound(["santa", "krus"]) == "Santa Cruz de la Sierra"
     assert profile.city_by_sound(["kba"]) is None  # "q va" sounds like "cbba"
     assert profile.city_by_sound(["lima"]) is None
+
+
+# --- time zone and checklist ------------------------------------------------------------
+
+
+def test_default_profile_has_the_embassys_time_zone_and_a_checklist(profile: EmbassyProfile) -> None:
+    assert profile.timezone == "America/La_Paz"
+    ids = [item.id for item in profile.checklist]
+    assert {"passport", "birth_certificate", "police_certificate"} <= set(ids)
+    assert len(ids) == len(set(ids)) and OTHER_DOCUMENT not in ids
+    for item in profile.checklist:
+        for language in ("en", "es"):
+            assert item.label(language) and item.hint_in(language).endswith(".")
+        assert item.label("en") != item.label("es")
+        assert item.source.startswith(("https://", "http://"))
+    passport = profile.checklist_item("passport")
+    assert passport is not None
+    assert (passport.label("en"), passport.label("es")) == ("Valid passport", "Pasaporte vigente")
+    assert passport.label("fr") == "Valid passport"
+    assert profile.checklist_item("other") is None
+
+
+def test_time_zone_and_checklist_are_optional(tmp_path: Path) -> None:
+    profile = load_profile(write_profile(tmp_path, minimal_profile()))
+    assert (profile.timezone, profile.checklist) == (DEFAULT_TIMEZONE, ())
+
+
+def test_checklist_entry_is_read_in_both_languages(tmp_path: Path) -> None:
+    data = minimal_profile(timezone="America/La_Paz", checklist=[CHECKLIST_ENTRY])
+    profile = load_profile(write_profile(tmp_path, data))
+    (item,) = profile.checklist
+    assert item.id == "passport"
+    assert item.name == {"en": "Valid passport", "es": "Pasaporte vigente"}
+    assert item.hint == {"en": "Your passport.", "es": "Su pasaporte."}
+    assert item.source == "https://example.org/passport"
+    assert profile.timezone == "America/La_Paz"

@@ -8,6 +8,8 @@ that is a failure. TEST_POSTGRES_URL overrides the server address.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 import sqlite3
@@ -396,6 +398,193 @@ def test_after_a_deletion_the_same_applicant_registers_anew(registry: Registry) 
     assert registry.confirmation_by_token(old.token) is None
 
 
+# Details of a confirmation: interview date and requested documents
+
+
+def test_a_new_confirmation_has_no_details(registry: Registry) -> None:
+    registration, _ = registry.register(APPLICANT)
+    confirmation = registry.issue_confirmation(registration.id, "LPZ-01", "en")
+    assert (confirmation.interview_date, confirmation.documents) == (None, None)
+
+
+def test_set_details_stores_them_with_the_confirmation(registry: Registry, database_url: str) -> None:
+    registration, _ = registry.register(APPLICANT)
+    confirmation = registry.issue_confirmation(registration.id, "LPZ-01", "en")
+
+    updated = registry.set_details(registration.id, date(2024, 2, 29), ["passport", "other", "passport"])
+
+    assert updated.interview_date == date(2024, 2, 29)
+    assert updated.documents == ("passport", "other")  # duplicates dropped, order kept
+    assert dataclasses.replace(updated, interview_date=None, documents=None) == confirmation
+    assert registry.confirmation_by_token(confirmation.token) == updated
+    assert registry.confirmation_for(registration.id) == updated
+    assert count_rows(database_url, "confirmation_details") == 1
+
+
+def test_set_details_replaces_what_was_stored(registry: Registry, database_url: str) -> None:
+    registration, _ = registry.register(APPLICANT)
+    confirmation = registry.issue_confirmation(registration.id, "LPZ-01", "en")
+    registry.set_details(registration.id, date(2024, 5, 1), ["passport"])
+
+    registry.set_details(registration.id, None, ["birth_certificate"])
+    assert registry.confirmation_by_token(confirmation.token).documents == ("birth_certificate",)
+    assert registry.confirmation_by_token(confirmation.token).interview_date is None
+
+    cleared = registry.set_details(registration.id, date(2025, 1, 2), None)
+    assert (cleared.interview_date, cleared.documents) == (date(2025, 1, 2), None)
+    assert registry.set_details(registration.id, None, []).documents == ()
+    assert count_rows(database_url, "confirmation_details") == 1
+
+
+def test_details_belong_to_one_confirmation(registry: Registry) -> None:
+    first = registry.issue_confirmation(registry.register(applicant(1))[0].id, "LPZ-01", "en")
+    second = registry.issue_confirmation(registry.register(applicant(2))[0].id, "CBB-01", "es")
+
+    registry.set_details(first.registration_id, date(2024, 1, 15), ["passport"])
+
+    assert registry.confirmation_by_token(second.token) == second
+    assert registry.confirmation_by_token(first.token).documents == ("passport",)
+    # A first set without a date (an INSERT with NULL).
+    assert registry.set_details(second.registration_id, None, ["other"]) == dataclasses.replace(
+        second, documents=("other",)
+    )
+
+
+def test_documents_are_stored_as_a_json_list_of_ids(registry: Registry, database_url: str) -> None:
+    registration, _ = registry.register(APPLICANT)
+    registry.issue_confirmation(registration.id, "LPZ-01", "en")
+    registry.set_details(registration.id, date(2024, 3, 5), ["police_certificate", "other"])
+
+    engine = sa.create_engine(database_url, future=True)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                sa.text("SELECT interview_date, documents FROM confirmation_details")
+            ).one()
+    finally:
+        engine.dispose()
+    assert str(row.interview_date) == "2024-03-05"
+    assert json.loads(row.documents) == ["police_certificate", "other"]
+    stored = " ".join(all_stored_values(database_url))
+    for secret in ("A1234567", "1234567", "1985-03-05", "1985"):
+        assert secret not in stored
+
+
+def test_set_details_without_a_confirmation_is_a_lookup_error(registry: Registry, database_url: str) -> None:
+    registration, _ = registry.register(APPLICANT)
+    with pytest.raises(LookupError):
+        registry.set_details(registration.id, date(2024, 1, 1), ["passport"])
+    with pytest.raises(LookupError):
+        registry.set_details(registration.id + 1000, None, None)
+    assert count_rows(database_url, "confirmation_details") == 0
+
+
+@pytest.mark.parametrize(
+    ("interview_date", "documents"),
+    [
+        (datetime(2024, 1, 1, 12, tzinfo=timezone.utc), None),
+        ("2024-01-01", None),
+        (None, "passport"),
+        (None, ["two words"]),
+        (None, [""]),
+        (None, ["x" * 65]),
+        (None, [7]),
+        (None, [f"doc{index}" for index in range(51)]),
+    ],
+)
+def test_set_details_rejects_bad_arguments(registry: Registry, interview_date: Any, documents: Any) -> None:
+    registration, _ = registry.register(APPLICANT)
+    registry.issue_confirmation(registration.id, "LPZ-01", "en")
+    with pytest.raises(ValueError):
+        registry.set_details(registration.id, interview_date, documents)
+    assert registry.confirmation_for(registration.id).documents is None
+
+
+def test_delete_removes_the_details_too(registry: Registry, database_url: str) -> None:
+    registration, _ = registry.register(APPLICANT)
+    registry.issue_confirmation(registration.id, "LPZ-01", "en")
+    registry.set_details(registration.id, date(2024, 1, 1), ["passport"])
+    kept, _ = registry.register(applicant(1))
+    kept_confirmation = registry.issue_confirmation(kept.id, "CBB-01", "es")
+    kept_confirmation = registry.set_details(kept.id, date(2024, 2, 2), ["other"])
+
+    assert registry.delete(APPLICANT) is True
+
+    assert count_rows(database_url, "confirmation_details") == 1
+    assert registry.confirmation_by_token(kept_confirmation.token) == kept_confirmation
+    # Registered and issued again: nothing of the deleted details comes back.
+    again, _ = registry.register(APPLICANT)
+    fresh = registry.issue_confirmation(again.id, "LPZ-01", "en")
+    assert (fresh.interview_date, fresh.documents) == (None, None)
+
+
+def test_a_database_made_before_the_details_table_needs_no_migration(database_url: str) -> None:
+    old_tables = [registry_module._registrations, registry_module._confirmations]
+    old = Registry(database_url, SECRET)  # (creates the SQLite file's directory)
+    old._schema_ready = True  # as a registry of the version before the details table
+    engine = sa.create_engine(database_url, future=True)
+    try:
+        registry_module._metadata.create_all(engine, tables=old_tables)
+        registration, _ = old.register(APPLICANT)
+        with engine.begin() as connection:
+            connection.execute(
+                registry_module._confirmations.insert().values(
+                    number="AAAA-CCCC",
+                    token="T" * 43,
+                    registration_id=registration.id,
+                    office_id="LPZ-01",
+                    language="es",
+                    issued_on=date(2024, 1, 1),
+                )
+            )
+        old.dispose()
+        assert "confirmation_details" not in sa.inspect(engine).get_table_names()
+
+        registry = Registry(database_url, SECRET)
+        try:
+            confirmation = registry.confirmation_by_token("T" * 43)
+            assert (confirmation.number, confirmation.interview_date, confirmation.documents) == (
+                "AAAA-CCCC",
+                None,
+                None,
+            )
+            assert registry.set_details(registration.id, date(2023, 12, 1), ["passport"]).documents == (
+                "passport",
+            )
+        finally:
+            registry.dispose()
+        assert "confirmation_details" in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+# PostgreSQL only: SQLite locks the file for our write, so no other writer gets in between.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_set_details_survives_a_concurrent_first_set(
+    registry: Registry, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registration, _ = registry.register(APPLICANT)
+    confirmation = registry.issue_confirmation(registration.id, "LPZ-01", "en")
+    other = Registry(database_url, SECRET)
+    inserted: list[str] = []
+
+    def insert_first(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # Another process stores its details between our UPDATE (no row yet) and our INSERT.
+        if statement.startswith("INSERT INTO confirmation_details") and not inserted:
+            inserted.append(statement)
+            other.set_details(registration.id, date(2020, 1, 1), ["other"])
+
+    sa.event.listen(registry._engine, "before_cursor_execute", insert_first)
+    try:
+        result = registry.set_details(registration.id, date(2024, 4, 4), ["passport"])
+    finally:
+        other.dispose()
+    assert inserted
+    assert (result.interview_date, result.documents) == (date(2024, 4, 4), ("passport",))
+    assert registry.confirmation_by_token(confirmation.token) == result
+    assert count_rows(database_url, "confirmation_details") == 1
+
+
 # The database unavailable
 
 
@@ -420,6 +609,7 @@ def every_method(registry: Registry, registration_id: int, token: str) -> dict[s
         "issue_confirmation": lambda: registry.issue_confirmation(registration_id, "LPZ-01", "en"),
         "confirmation_by_token": lambda: registry.confirmation_by_token(token),
         "delete": lambda: registry.delete(APPLICANT),
+        "set_details": lambda: registry.set_details(registration_id, date(2024, 1, 1), ["passport"]),
     }
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.core.i18n import t
-from tests.e2e.support import AUTH_TOKEN, Chat, expect, http, new_passport, start_as_new
+from tests.e2e.support import AUTH_TOKEN, Chat, confirmation_from, expect, http, new_passport, start_as_new
 
 NOISE = {
     "empty": ("", "errors.empty"),
@@ -121,17 +121,27 @@ def test_action_server_down_gets_an_apology_and_the_conversation_goes_on(stack) 
 
 
 def test_no_personal_data_reaches_the_logs(stack) -> None:
+    """Through the whole flow, the deadline and checklist, the page, PDF and calendar."""
     passport, date = new_passport(), "17 de agosto de 1966"
     chat = Chat(stack, language="es")
     chat.say("hola")
     for answer in ("no", passport, date, "boliviana"):
         chat.say(answer)
     expect(chat, "summary.passport", "es", value=passport)
+    for answer in ("sí", "Potosí", "sí"):
+        chat.say(answer)
+    number, link = confirmation_from(chat)
+    for answer in ("sí", "10/03/2026", "certificado de antecedentes policiales", "eso es todo"):
+        chat.say(answer)
+    expect(chat, "extras.saved", "es", what=t("extras.saved_both", "es"), link=link)
+    for suffix in ("", ".pdf", ".ics"):
+        assert http("GET", link + suffix)[0] == 200
     logs = "".join(
         path.read_text(errors="replace") for path in (stack.settings.data_dir / "logs").glob("*.log")
     )
     assert logs, "the processes wrote no log at all"
-    for secret in (passport, "1966-08-17", date):
+    token = link.rsplit("/", 1)[1]
+    for secret in (passport, "1966-08-17", date, token, number):
         assert secret not in logs
 
 

@@ -1,5 +1,6 @@
 """Telegram through the real stack: Update JSON posted to the Rasa server's webhook
-as Telegram posts it, replies read from what the assistant sent to the fake Bot API."""
+as Telegram posts it, replies read from what the assistant sent to the fake Bot API
+(the confirmation's PDF too, uploaded with sendDocument)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import random
 import string
 import time
 from dataclasses import dataclass, field
+from io import BytesIO
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from bot.channels.base import conversation_id
 from bot.channels.telegram import SECRET_HEADER
@@ -38,13 +41,14 @@ class TelegramChat:
 
     def post(self, update: Any, secret: str | None = fake.SECRET) -> int:
         """Posts one update; the Bot API calls it caused (the webhook answers once the
-        turn is over) end up in `calls`, the sendMessage bodies in `sent`."""
+        turn is over) end up in `calls`, the sendMessage bodies in `sent`. A multipart
+        upload (sendDocument) has its chat_id as text."""
         before = len(self.api.requests)
         headers = {SECRET_HEADER: secret} if secret is not None else {}
         status, raw, _ = http("POST", self.webhook, update, headers)
         assert status != 500, raw
         pressed = isinstance(update, dict) and "callback_query" in update
-        mine = {self.chat_id} | ({update["callback_query"]["id"]} if pressed else set())
+        mine = {self.chat_id, str(self.chat_id)} | ({update["callback_query"]["id"]} if pressed else set())
         self.calls = [
             call
             for call in self.api.requests[before:]
@@ -137,6 +141,19 @@ def test_a_whole_conversation_with_buttons_to_the_confirmation_link(
     page_status, page, _ = http("GET", link.group(1))
     assert page_status == 200 and f'lang="{language}"' in page.decode()
     assert chat.tracker(chat.sender_id)["slots"]["language"] == language
+    # Then the PDF itself, made by the Rasa server from the token, after the link.
+    methods = [fake.method_of(call) for call in chat.calls]
+    assert methods.count("sendDocument") == 1 and methods.index("sendDocument") > methods.index("sendMessage")
+    (upload,) = [call for call in chat.calls if fake.method_of(call) == "sendDocument"]
+    assert upload.body == {
+        "chat_id": str(chat.chat_id),
+        "caption": t("delivery.document_caption", language, number=number.group(1)),
+    }
+    document = upload.files["document"]
+    assert document.filename == f"confirmation-{number.group(1)}.pdf"
+    assert document.content_type == "application/pdf" and document.data.startswith(b"%PDF-")
+    text = " ".join(sheet.extract_text() for sheet in PdfReader(BytesIO(document.data)).pages)
+    assert number.group(1) in text and t("page.confirmation.number", language) in text
 
 
 def test_the_conversation_id_is_a_keyed_hash_not_the_chat_id(telegram: TelegramChat) -> None:

@@ -132,6 +132,34 @@ def test_a_whole_registration_on_the_chat_page(stack: Stack, language: str, keyb
     print(f"browser run ({language}, {'keyboard' if keyboard else 'pointer'}): {report['ms']} ms")
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_page_greets_first_with_buttons_to_start_or_ask_and_only_once(
+    stack: Stack, language: str
+) -> None:
+    intro = t("greeting.intro", language, embassy="X", courier="DHL").split("X")[0]
+    report = run_browser(
+        page_url(stack.settings.public_url, language),
+        {
+            "keyboard": False,
+            "steps": [
+                {"shown": t("welcome.menu", language)},
+                {"reload": True},
+                {"press": t("welcome.ask_fee", language), "expect": first_line("faq.fee", language)},
+                {"press": t("buttons.start", language), "expect": t("registered.ask", language)},
+            ],
+        },
+    )
+    assert report["pageErrors"] == []
+    (reload,) = report["reloads"]
+    assert reload["after"] == reload["before"]
+    assert [message["role"] for message in reload["before"]] == ["bot", "bot"]
+    bot_texts = [message["text"] for message in report["transcript"] if message["role"] == "bot"]
+    assert sum(intro in text for text in bot_texts) == 1
+    assert sum(t("welcome.menu", language) in text for text in bot_texts) == 1
+    said = [message["text"] for message in report["transcript"] if message["role"] == "you"]
+    assert said == [t("welcome.ask_fee", language), t("buttons.start", language)]
+
+
 def test_messages_after_a_language_switch_are_marked_in_the_new_language(stack: Stack) -> None:
     report = run_browser(
         page_url(stack.settings.public_url, "en"),

@@ -1,5 +1,6 @@
 """WhatsApp through Twilio against the real processes: webhook forms shaped and
-signed like Twilio's, replies read from a fake Twilio Messages API."""
+signed like Twilio's, replies read from a fake Twilio Messages API (the confirmation's
+PDF as a media message whose MediaUrl the web app serves)."""
 
 from __future__ import annotations
 
@@ -149,6 +150,19 @@ def test_a_whole_conversation_to_the_confirmation_link(
     status, page, _ = http("GET", link)
     assert status == 200 and f'lang="{language}"' in page.decode() and number in page.decode()
     assert all(len(request.body["Body"]) <= 1_600 for request in chat.received())
+    # The PDF as a media message, after the text with the link; Twilio fetches MediaUrl.
+    (media,) = chat.media()
+    assert media.body == {
+        "From": SENDER,
+        "To": chat.address,
+        "Body": t("delivery.document_caption", language, number=number),
+        "MediaUrl": f"{link}.pdf",
+    }
+    bodies = [request.body["Body"] for request in chat.received()]
+    linked = next(index for index, body in enumerate(bodies) if link in body)
+    assert bodies.index(media.body["Body"]) > linked
+    status, pdf, headers = http("GET", media.body["MediaUrl"])
+    assert status == 200 and headers["Content-Type"] == "application/pdf" and pdf.startswith(b"%PDF-")
 
 
 @pytest.mark.parametrize(

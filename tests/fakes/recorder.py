@@ -1,13 +1,14 @@
 """A local stand-in for an outbound HTTP API (Twilio, Telegram's Bot API).
 
 It runs in a thread, records every request it receives (path, headers, decoded
-form or JSON body) and answers 200 with a JSON body, or the statuses queued with
-`fail_next` first, so that tests can check what the assistant sent and how it
-copes with a failing API.
+form or JSON body; a multipart body's text fields and uploaded files) and answers
+200 with a JSON body, or the statuses queued with `fail_next` first, so that tests
+can check what the assistant sent and how it copes with a failing API.
 """
 
 from __future__ import annotations
 
+import email.message
 import json
 import threading
 import time
@@ -19,11 +20,52 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file in a multipart/form-data body, byte for byte."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Recorded:
     method: str
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    files: dict[str, Upload] = field(default_factory=dict)
+
+
+def _header_params(name: str, value: str) -> email.message.Message:
+    message = email.message.Message()
+    message[name] = value
+    return message
+
+
+def parse_multipart(raw: bytes, content_type: str) -> tuple[dict[str, str], dict[str, Upload]]:
+    """The text fields and the files of a multipart/form-data body (RFC 7578)."""
+    boundary = _header_params("Content-Type", content_type).get_param("boundary")
+    assert isinstance(boundary, str) and boundary, f"no boundary in {content_type!r}"
+    fields: dict[str, str] = {}
+    files: dict[str, Upload] = {}
+    delimiter = b"--" + boundary.encode()
+    sections = raw.split(delimiter)
+    assert sections[-1].strip() == b"--", "the body does not end with the closing delimiter"
+    for section in sections[1:-1]:
+        assert section.startswith(b"\r\n") and section.endswith(b"\r\n"), "malformed part"
+        head, _, data = section[2:-2].partition(b"\r\n\r\n")
+        headers = dict(line.decode().split(": ", 1) for line in head.split(b"\r\n"))
+        headers = {name.lower(): value for name, value in headers.items()}
+        disposition = _header_params("Content-Disposition", headers["content-disposition"])
+        name = disposition.get_param("name", header="content-disposition")
+        filename = disposition.get_filename()
+        assert isinstance(name, str), "a part without a name"
+        if filename is None:
+            fields[name] = data.decode("utf-8")
+        else:
+            files[name] = Upload(filename, headers.get("content-type", ""), data)
+    return fields, files
 
 
 @dataclass
@@ -48,12 +90,17 @@ class RecordingServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8", "replace")
-                if "json" in (self.headers.get("Content-Type") or ""):
+                data = self.rfile.read(length)
+                raw = data.decode("utf-8", "replace")
+                content_type = self.headers.get("Content-Type") or ""
+                files: dict[str, Upload] = {}
+                if content_type.startswith("multipart/form-data"):
+                    body, files = parse_multipart(data, content_type)
+                elif "json" in content_type:
                     body = json.loads(raw or "{}")
                 else:
                     body = dict(urllib.parse.parse_qsl(raw, keep_blank_values=True))
-                recorded = Recorded("POST", self.path, dict(self.headers), body)
+                recorded = Recorded("POST", self.path, dict(self.headers), body, files)
                 status, payload = recorder._record(recorded)
                 data = json.dumps(payload).encode()
                 self.send_response(status)

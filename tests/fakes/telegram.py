@@ -32,8 +32,15 @@ def method_of(recorded: Recorded) -> str:
 
 
 def calls(api: RecordingServer) -> list[tuple[str, dict[str, Any]]]:
-    """(method, JSON body) of every request the fake Bot API received, in order."""
+    """(method, JSON body) of every request the fake Bot API received, in order (of a
+    multipart upload, its text fields: see `documents` for the file)."""
     return [(method_of(request), request.body) for request in api.requests]
+
+
+def documents(api: RecordingServer) -> list[Recorded]:
+    """Every sendDocument request, in order: text fields in `body` (strings, as a
+    multipart form has them), the uploaded file in `files["document"]`."""
+    return [request for request in api.requests if method_of(request) == "sendDocument"]
 
 
 def _answer(recorded: Recorded) -> dict[str, Any]:
@@ -49,6 +56,31 @@ def _answer(recorded: Recorded) -> dict[str, Any]:
         if body.get("reply_markup", {}).get("inline_keyboard"):
             message["reply_markup"] = body["reply_markup"]
         return {"ok": True, "result": message}
+    if method == "sendDocument":
+        upload = recorded.files.get("document")
+        if upload is None or not body.get("chat_id"):
+            return {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: there is no document in the request",
+            }
+        return {
+            "ok": True,
+            "result": {
+                "message_id": next(_message_ids),
+                "from": BOT_USER,
+                "chat": {"id": int(body["chat_id"]), "first_name": "Ana", "type": "private"},
+                "date": int(time.time()),
+                "document": {
+                    "file_name": upload.filename,
+                    "mime_type": upload.content_type,
+                    "file_id": "BQACAgEAAxkBAAIBSGV" + str(len(upload.data)),
+                    "file_unique_id": "AgADvgMAAv",
+                    "file_size": len(upload.data),
+                },
+                "caption": body.get("caption", ""),
+            },
+        }
     if method == "setWebhook":
         return {"ok": True, "result": True, "description": "Webhook was set"}
     if method == "deleteWebhook":

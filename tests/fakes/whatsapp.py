@@ -57,7 +57,8 @@ def message_resource(recorded: Recorded) -> dict:
         "error_message": None,
         "from": recorded.body.get("From"),
         "messaging_service_sid": None,
-        "num_media": "0",
+        # A media message (the confirmation's PDF) names its file in MediaUrl.
+        "num_media": "1" if recorded.body.get("MediaUrl") else "0",
         "num_segments": "1",
         "price": None,
         "price_unit": None,
@@ -142,6 +143,10 @@ class WhatsAppChat:
     def received(self) -> list[Recorded]:
         """Every request the assistant made to send this person a message (retries too)."""
         return self.twilio.matching(lambda request: request.body.get("To") == self.address)
+
+    def media(self) -> list[Recorded]:
+        """The media messages (a MediaUrl) the assistant sent this person."""
+        return [request for request in self.received() if "MediaUrl" in request.body]
 
     def send(self, fields: dict[str, str]) -> list[str]:
         """Posts one signed webhook form; returns the texts sent back for it."""
