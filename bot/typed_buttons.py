@@ -18,7 +18,7 @@ offered yes (or no) button: the person answered the question, and said more.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
@@ -49,9 +49,12 @@ def offered_buttons(tracker: DialogueStateTracker | None) -> list[dict[str, Any]
 
 def typed_button(text: str | None, tracker: DialogueStateTracker | None) -> str | None:
     """The payload of the offered button that `text` clearly is, else None."""
-    if not text or text.lstrip().startswith(INTENT_PREFIX):
-        return None
-    return pressed_button(text, offered_buttons(tracker))
+    return pressed_button(text, offered_buttons(tracker)) if _typed(text) else None
+
+
+def _typed(text: str | None) -> TypeGuard[str]:
+    """Whether `text` is typed words, not empty and not a payload ("/affirm")."""
+    return bool(text) and not str(text).lstrip().startswith(INTENT_PREFIX)
 
 
 async def parse_with_typed_buttons(
@@ -60,11 +63,41 @@ async def parse_with_typed_buttons(
     tracker: DialogueStateTracker | None = None,
     only_output_properties: bool = True,
 ) -> dict[str, Any]:
-    """`parse` of `message`, or of the payload of the button its text clearly is."""
-    payload = typed_button(message.text, tracker)
-    if payload is None:
-        parse_data = await parse(message, tracker, only_output_properties)
-        return await _with_leading_yes_or_no(parse, parse_data, message, tracker, only_output_properties)
+    """`parse` of `message`, or of the payload of the button its text clearly is; a
+    message that starts with the offered yes or no and says more keeps its own parse
+    with that button's intent when the model found no stronger one."""
+    text = message.text
+    if not _typed(text):
+        return await parse(message, tracker, only_output_properties)
+    offered = offered_buttons(tracker)
+    payload = pressed_button(text, offered)
+    if payload is not None:
+        parse_data = await _parse_payload(parse, message, payload, tracker, only_output_properties)
+        if payload.startswith(INTENT_PREFIX):
+            parse_data["text"] = text
+        else:
+            # Rasa stores `message.text` as what the person said; slots filled from the
+            # text then get the button's value, as after a press.
+            message.text = payload
+        return parse_data
+    parse_data = await parse(message, tracker, only_output_properties)
+    if (parse_data.get("intent") or {}).get("name") not in WEAKER_THAN_YES_OR_NO:
+        return parse_data
+    answer = answered_yes_or_no(text, offered)
+    if answer is None or not answer.startswith(INTENT_PREFIX):
+        return parse_data
+    button = await _parse_payload(parse, message, answer, tracker, only_output_properties)
+    return {**parse_data, "intent": button.get("intent"), "intent_ranking": button.get("intent_ranking", [])}
+
+
+async def _parse_payload(
+    parse: Parse,
+    message: UserMessage,
+    payload: str,
+    tracker: DialogueStateTracker | None,
+    only_output_properties: bool,
+) -> dict[str, Any]:
+    """`parse` of `payload` sent as `message` (as a press of its button would send it)."""
     pressed = UserMessage(
         payload,
         message.output_channel,
@@ -73,40 +106,7 @@ async def parse_with_typed_buttons(
         message_id=message.message_id,
         metadata=message.metadata,
     )
-    parse_data = await parse(pressed, tracker, only_output_properties)
-    if payload.startswith(INTENT_PREFIX):
-        parse_data["text"] = message.text
-    else:
-        # Rasa stores `message.text` as what the person said; slots filled from the
-        # text then get the button's value, as after a press.
-        message.text = payload
-    return parse_data
-
-
-async def _with_leading_yes_or_no(
-    parse: Parse,
-    parse_data: dict[str, Any],
-    message: UserMessage,
-    tracker: DialogueStateTracker | None,
-    only_output_properties: bool,
-) -> dict[str, Any]:
-    """`parse_data`, with the intent of the offered yes/no button the message starts
-    with when the model found no stronger one."""
-    intent = (parse_data.get("intent") or {}).get("name")
-    if (
-        intent not in WEAKER_THAN_YES_OR_NO
-        or not message.text
-        or message.text.lstrip().startswith(INTENT_PREFIX)
-    ):
-        return parse_data
-    payload = answered_yes_or_no(message.text, offered_buttons(tracker))
-    if payload is None or not payload.startswith(INTENT_PREFIX):
-        return parse_data
-    pressed = UserMessage(
-        payload, message.output_channel, message.sender_id, input_channel=message.input_channel
-    )
-    button = await parse(pressed, tracker, only_output_properties)
-    return {**parse_data, "intent": button.get("intent"), "intent_ranking": button.get("intent_ranking", [])}
+    return await parse(pressed, tracker, only_output_properties)
 
 
 def install() -> None:
