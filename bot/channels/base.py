@@ -197,9 +197,10 @@ def conversation_id(channel: str, account: str, secret: bytes) -> str:
 # --- what the tracker says ------------------------------------------------------------------------------
 
 
-async def _tracker(agent: Any, sender_id: str) -> Any:
+async def stored_tracker(agent: Any, sender_id: str) -> Any:
     """The conversation's tracker, or None when there is none or it cannot be read:
-    what the channels read from it (buttons, language) is never worth a failed reply."""
+    what the channels read from it (buttons, language, replies already given) is never
+    worth a failed reply."""
     store = getattr(agent, "tracker_store", None)
     if store is None:
         return None
@@ -213,7 +214,7 @@ async def _tracker(agent: Any, sender_id: str) -> Any:
 async def last_prompt(agent: Any, sender_id: str) -> tuple[str, list[dict[str, Any]]]:
     """The text and buttons of the assistant's latest message with buttons in its
     latest turn; ("", []) once the person wrote."""
-    tracker = await _tracker(agent, sender_id)
+    tracker = await stored_tracker(agent, sender_id)
     if tracker is None:
         return "", []
     for event in reversed(tracker.events):
@@ -233,7 +234,7 @@ async def last_buttons(agent: Any, sender_id: str) -> list[dict[str, Any]]:
 
 async def conversation_language(agent: Any, sender_id: str) -> str | None:
     """The `language` slot of the conversation, None when unknown or unreadable."""
-    tracker = await _tracker(agent, sender_id)
+    tracker = await stored_tracker(agent, sender_id)
     language = tracker.get_slot("language") if tracker else None
     return language if language in LANGUAGES else None
 
@@ -282,7 +283,7 @@ async def _ended_silently(agent: Any, sender_id: str) -> bool:
     """Whether the conversation's latest turn answers nothing by design: its user
     message has a silent intent, or it ended with a restart or a new session (a SQL
     tracker store returns only the events since the latest session start)."""
-    tracker = await _tracker(agent, sender_id)
+    tracker = await stored_tracker(agent, sender_id)
     for event in reversed(tracker.events if tracker else []):
         if isinstance(event, UserUttered):
             return event.intent_name in SILENT_INTENTS

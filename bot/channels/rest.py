@@ -21,11 +21,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.base import OnNewMessage, WebhookInput, clean_message, handle_turn, refusal
+from bot.channels.base import (
+    OnNewMessage,
+    WebhookInput,
+    clean_message,
+    handle_turn,
+    refusal,
+    stored_tracker,
+)
 
 MAX_SENDER_CHARS = 128
-# What Rasa's CollectingOutputChannel puts in a message besides its text.
-REPLY_FIELDS = ("image", "buttons", "attachment", "custom")
 
 
 def parse_body(body: Any) -> tuple[str, str, dict[str, str]] | str:
@@ -72,27 +77,22 @@ def parse_message_id(body: dict[str, Any]) -> str | None:
 
 
 async def replies_to(agent: Any, sender: str, message_id: str) -> list[dict[str, Any]] | None:
-    """The replies that followed the stored message `message_id` of this conversation
-    (as the REST channel sent them), or None when no such message is stored."""
-    store = getattr(agent, "tracker_store", None)
-    tracker = await store.retrieve(sender) if store is not None else None
+    """The replies that followed the stored message `message_id` of this conversation,
+    as the REST channel sent them (Rasa's own output channel renders them again), or
+    None when no such message is stored (or the conversation cannot be read)."""
+    tracker = await stored_tracker(agent, sender)
     if tracker is None:
         return None
-    replies: list[dict[str, Any]] | None = None
+    collector: CollectingOutputChannel | None = None
     for event in tracker.events:
         if isinstance(event, UserUttered):
-            if replies is not None:
+            if collector is not None:
                 break
             if event.message_id == message_id:
-                replies = []
-        elif isinstance(event, BotUttered) and replies is not None:
-            reply = {
-                "recipient_id": sender,
-                "text": event.text,
-                **{key: event.data.get(key) for key in REPLY_FIELDS},
-            }
-            replies.append({key: value for key, value in reply.items() if value is not None})
-    return replies
+                collector = CollectingOutputChannel()
+        elif isinstance(event, BotUttered) and collector is not None:
+            await collector.send_response(sender, {"text": event.text, **event.data})
+    return None if collector is None else collector.messages
 
 
 class RestInput(WebhookInput):

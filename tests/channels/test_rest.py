@@ -174,6 +174,16 @@ def test_a_message_sent_again_gets_the_same_replies_without_a_second_turn() -> N
         BotUttered("¿Ya se registró?", {"buttons": buttons}),
         UserUttered("sí", message_id="m-2"),
         BotUttered("¿Su pasaporte?"),
+        UserUttered("sí", message_id="m-3"),
+        BotUttered("¡Listo!", {"custom": {"confirmation": {"number": "AAAA-BBBB"}}}),
+    )
+    # As Rasa's own output channel sent it: the custom JSON in a message of its own.
+    assert post({"sender": "web-1", "message": "sí", "message_id": "m-3"}, agent) == (
+        200,
+        [
+            {"recipient_id": "web-1", "text": "¡Listo!"},
+            {"recipient_id": "web-1", "custom": {"confirmation": {"number": "AAAA-BBBB"}}},
+        ],
     )
 
     status, answer = post({"sender": "web-1", "message": "hola", "message_id": "m-1"}, agent)
@@ -205,3 +215,18 @@ def test_an_unusable_message_id_gets_400(message_id: Any) -> None:
     status, _ = post({"sender": "web-1", "message": "hola", "message_id": message_id}, agent)
     assert status == 400
     assert agent.rasa.received == []
+
+
+def test_a_conversation_that_cannot_be_read_is_a_new_turn_not_an_error() -> None:
+    agent = Agent(replies=("¡Hola!",))
+
+    async def unreadable(sender_id: str) -> None:
+        raise ConnectionError("store down")
+
+    agent.tracker_store.retrieve = unreadable  # type: ignore[method-assign]
+
+    # The turn runs (and, as the store fails Rasa too, ends with the apology): no 500.
+    status, answer = post({"sender": "web-1", "message": "hola", "message_id": "m-9"}, agent)
+    assert status == 200
+    assert [message["text"] for message in answer] == ["¡Hola!", t("system.unavailable", "en")]
+    assert [message.message_id for message in agent.rasa.received] == ["m-9"]
