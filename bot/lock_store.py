@@ -38,6 +38,8 @@ from rasa.core.lock_store import (
     RedisLockStore,
 )
 
+from bot.core.shared_store import shared_store_url
+
 # A read-change-write of one lock takes a few milliseconds; a server that dies
 # holding the mutex frees it after this.
 MUTEX_TIMEOUT_S = 5.0
@@ -95,12 +97,8 @@ class SharedRedisLockStore(RedisLockStore):
 
 def lock_store_from_env(env: Mapping[str, str]) -> LockStore:
     """The shared Redis store when LOCK_STORE_URL is set, else Rasa's in-memory one."""
-    url = (env.get("LOCK_STORE_URL") or "").strip()
-    if not url:
-        return InMemoryLockStore()
-    if not url.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError("LOCK_STORE_URL must be a redis:// (or rediss://, unix://) URL")
-    return SharedRedisLockStore(url)
+    url = shared_store_url(env)
+    return InMemoryLockStore() if url is None else SharedRedisLockStore(url)
 
 
 class BotLockStore(LockStore):
