@@ -29,17 +29,16 @@ from bot.core.deadline import compute_deadline, deadline_message, parse_intervie
 from bot.core.document_match import match_documents
 from bot.core.i18n import LANGUAGES, t
 from bot.core.profile import OTHER_DOCUMENT
+from bot.core.registered import expresses_doubt
 from bot.core.registry import RegistryUnavailable
-from bot.core.text import fold
 
 EXTRAS_SLOTS = ("interview_date", "documents", "documents_done")
 YES = intent_payload("affirm")
 NO = intent_payload("deny")
 # The interview_date of a person who does not remember it (the slot mappings of a
-# "no" or "I don't know" give it too).
+# "no" or "I don't know" give it; so does an answer that is no date and says so, which
+# NLU may read as something else).
 UNKNOWN = "unknown"
-# Typed ways of not remembering the date that NLU may read as something else.
-NOT_REMEMBERED = ("no me acuerdo", "no recuerdo", "no se", "dont remember", "don't remember", "not sure")
 
 
 def offer_extras(reply: Reply) -> None:
@@ -74,11 +73,11 @@ class ValidateExtrasForm(LanguageFollowingForm):
         reply = reply_for(dispatcher, tracker)
         if not isinstance(value, str):
             return {"interview_date": None}
-        if value == UNKNOWN or any(phrase in fold(value) for phrase in NOT_REMEMBERED):
+        profile = services().profile
+        result = parse_interview_date(value, profile.timezone) if value != UNKNOWN else None
+        if result is None or (not result.ok and expresses_doubt(value)):
             reply.say("extras.no_date")
             return {"interview_date": UNKNOWN}
-        profile = services().profile
-        result = parse_interview_date(value, profile.timezone)
         if not result.ok or result.value is None:
             reply.say(result.error or "errors.date_invalid", **result.params)
             return {"interview_date": None}

@@ -32,11 +32,17 @@ _KNOWN = re.compile(
 )
 
 
+def expresses_doubt(text: str | None) -> bool:
+    """Whether the text says the person does not know or remember ("no me acuerdo",
+    "not sure", "creo que")."""
+    return bool(_DOUBT.search(fold(text or "")[:500]))
+
+
 def said_registered(text: str | None) -> bool | None:
     """True when the text says the person registered before, False when it says this
     is their first time, None when it says neither clearly (or both)."""
     folded = fold(text or "")[:500]
-    if _DOUBT.search(folded):
+    if expresses_doubt(folded):
         return None
     new, known = bool(_NEW.search(folded)), bool(_KNOWN.search(folded))
     if new == known:

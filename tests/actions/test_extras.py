@@ -65,6 +65,15 @@ def test_not_remembering_is_fine(make_tracker, validate, form, value):
     assert outcome.texts == [t("extras.no_date", "es")]
 
 
+def test_a_date_said_with_some_doubt_is_still_the_date(make_tracker, validate, form):
+    interview = today_in("America/La_Paz") - timedelta(days=100)
+    typed = f"no sé, creo que fue el {interview.day}/{interview.month}/{interview.year}"
+
+    outcome = validate(form, "interview_date", typed, make_tracker(slots={"language": "es"}))
+
+    assert outcome.slots == {"interview_date": interview.isoformat()}
+
+
 def test_a_future_date_is_explained_and_asked_again(make_tracker, validate, form):
     future = today_in("America/La_Paz") + timedelta(days=40)
 
