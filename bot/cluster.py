@@ -119,7 +119,6 @@ def cluster_environment(ports: ClusterPorts, overrides: Mapping[str, str] | None
     # One action endpoint for every Rasa server: nginx's, which spreads the calls.
     env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{ports.actions_balancer}/webhook"
     env["RASA_URLS"] = ",".join(f"http://127.0.0.1:{port}" for port in ports.rasa)
-    env["RASA_URL"] = f"http://127.0.0.1:{ports.rasa[0]}"
     # Behind nginx every visitor has nginx's address: the relay's per-address limit
     # would be a limit for everyone (bot/web/relay.py).
     env.setdefault("WEB_MAX_SOCKETS_PER_CLIENT", env.get("WEB_MAX_SOCKETS") or "500")
