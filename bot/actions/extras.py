@@ -25,6 +25,7 @@ from bot.actions.base import BotAction, LanguageFollowingForm
 from bot.actions.history import latest_buttons
 from bot.actions.reply import Reply, confirmation_link, intent_payload, reply_for, say_try_again
 from bot.actions.services import services
+from bot.core.confirmation_page import checklist_lines
 from bot.core.deadline import compute_deadline, deadline_message, parse_interview_date
 from bot.core.document_match import match_documents
 from bot.core.i18n import LANGUAGES, t
@@ -52,12 +53,8 @@ def offered_extras(tracker: Tracker) -> bool:
 
 
 def document_labels(ids: list[str], language: str) -> str:
-    profile = services().profile
-    labels = []
-    for document_id in ids:
-        item = profile.checklist_item(document_id)
-        labels.append(item.label(language) if item else t("extras.other_label", language))
-    return ", ".join(labels)
+    """The documents' names, as the confirmation page lists them."""
+    return ", ".join(line.text for line in checklist_lines(tuple(ids), services().profile, language))
 
 
 class ValidateExtrasForm(LanguageFollowingForm):
