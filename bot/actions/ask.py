@@ -129,3 +129,13 @@ class ActionAskDeletionConfirmed(AskAction):
 class ActionAskSpellingConfirmed(AskAction):
     action_name = "action_ask_spelling_confirmed"
     slot = "spelling_confirmed"
+
+
+class ActionAskInterviewDate(AskAction):
+    action_name = "action_ask_interview_date"
+    slot = "interview_date"
+
+
+class ActionAskDocumentsDone(AskAction):
+    action_name = "action_ask_documents_done"
+    slot = "documents_done"

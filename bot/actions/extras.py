@@ -23,9 +23,9 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.base import BotAction, LanguageFollowingForm
 from bot.actions.history import latest_buttons
-from bot.actions.reply import Reply, confirmation_link, intent_payload, reply_for, say_try_again
+from bot.actions.prompts import NO, YES, document_labels
+from bot.actions.reply import Reply, confirmation_link, reply_for, say_try_again
 from bot.actions.services import services
-from bot.core.confirmation_page import checklist_lines
 from bot.core.deadline import compute_deadline, deadline_message, parse_interview_date
 from bot.core.document_match import match_documents
 from bot.core.i18n import LANGUAGES, t
@@ -34,8 +34,6 @@ from bot.core.registered import expresses_doubt
 from bot.core.registry import RegistryUnavailable
 
 EXTRAS_SLOTS = ("interview_date", "documents", "documents_done")
-YES = intent_payload("affirm")
-NO = intent_payload("deny")
 # The interview_date of a person who does not remember it (the slot mappings of a
 # "no" or "I don't know" give it; so does an answer that is no date and says so, which
 # NLU may read as something else).
@@ -50,11 +48,6 @@ def offered_extras(tracker: Tracker) -> bool:
     """Whether the assistant's latest message is that offer (in either language)."""
     titles = {t("extras.yes", language) for language in LANGUAGES}
     return any(button.get("title") in titles for button in latest_buttons(tracker))
-
-
-def document_labels(ids: list[str], language: str) -> str:
-    """The documents' names, as the confirmation page lists them."""
-    return ", ".join(line.text for line in checklist_lines(tuple(ids), services().profile, language))
 
 
 class ValidateExtrasForm(LanguageFollowingForm):
@@ -105,35 +98,6 @@ class ValidateExtrasForm(LanguageFollowingForm):
                 chosen.append(OTHER_DOCUMENT)
             reply.say("extras.other")
         return {"documents": chosen, "documents_done": None}
-
-
-class ActionAskInterviewDate(BotAction):
-    action_name = "action_ask_interview_date"
-
-    async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        reply.say("extras.ask_interview", reply.buttons(("extras.dont_remember", NO)))
-        return []
-
-
-class ActionAskDocumentsDone(BotAction):
-    """Asks for the documents, with a button for each one not chosen yet and "That's all"."""
-
-    action_name = "action_ask_documents_done"
-
-    async def respond(self, reply: Reply, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        language = reply.language or "en"
-        chosen = list(tracker.get_slot("documents") or [])
-        lines = [reply.text("extras.ask_documents")]
-        if chosen:
-            lines.append(reply.text("extras.chosen", documents=document_labels(chosen, language)))
-        # A document's button sends its name, as if typed.
-        buttons = [
-            (item.label(language), item.label(language))
-            for item in services().profile.checklist
-            if item.id not in chosen
-        ]
-        reply.send("\n".join(lines), [*buttons, (reply.text("extras.done"), YES)])
-        return []
 
 
 class ActionSaveExtras(BotAction):

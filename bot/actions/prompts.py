@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from bot.actions.history import asked_when_person_answered, changed_since_latest_message, latest_intent
 from bot.actions.reply import Reply, intent_payload
 from bot.actions.services import services
+from bot.core.confirmation_page import checklist_lines
 from bot.core.countries import country_name
 from bot.core.dates import format_date
 from bot.core.i18n import LANGUAGES, t
@@ -177,6 +178,32 @@ def ask_spelling_confirmed(reply: Reply, tracker: Tracker) -> None:
     )
 
 
+def document_labels(ids: list[str], language: str) -> str:
+    """The documents' names, as the confirmation page lists them."""
+    return ", ".join(line.text for line in checklist_lines(tuple(ids), services().profile, language))
+
+
+def ask_interview_date(reply: Reply, tracker: Tracker) -> None:
+    """After the confirmation (bot/actions/extras.py): "I don't remember" is an answer."""
+    reply.say("extras.ask_interview", reply.buttons(("extras.dont_remember", NO)))
+
+
+def ask_documents_done(reply: Reply, tracker: Tracker) -> None:
+    """The documents so far, a button for each one not chosen yet (it sends the
+    document's name, as if typed), and "That's all"."""
+    language = reply.language or "en"
+    chosen = list(tracker.get_slot("documents") or [])
+    lines = [reply.text("extras.ask_documents")]
+    if chosen:
+        lines.append(reply.text("extras.chosen", documents=document_labels(chosen, language)))
+    buttons = [
+        (item.label(language), item.label(language))
+        for item in services().profile.checklist
+        if item.id not in chosen
+    ]
+    reply.send("\n".join(lines), [*buttons, (reply.text("extras.done"), YES)])
+
+
 PROMPTS: dict[str, Prompt] = {
     "language": ask_language,
     "registered": ask_registered,
@@ -190,6 +217,8 @@ PROMPTS: dict[str, Prompt] = {
     "location_confirmed": ask_location_confirmed,
     "deletion_confirmed": ask_deletion_confirmed,
     "spelling_confirmed": ask_spelling_confirmed,
+    "interview_date": ask_interview_date,
+    "documents_done": ask_documents_done,
 }
 
 
@@ -201,6 +230,8 @@ HINTS = {
     "location_confirmed": "location.hint",
     "spelling_confirmed": "spelling.hint",
     "deletion_confirmed": "deletion.hint",
+    "interview_date": "extras.hint",
+    "documents_done": "extras.hint",
 }
 
 

@@ -8,16 +8,10 @@ from datetime import date, timedelta
 import pytest
 from rasa_sdk.events import FollowupAction
 
+from bot.actions.ask import ActionAskDocumentsDone
 from bot.actions.conversation import ActionDefaultFallback
-from bot.actions.extras import (
-    NO,
-    UNKNOWN,
-    YES,
-    ActionAskDocumentsDone,
-    ActionSaveExtras,
-    ValidateExtrasForm,
-    offered_extras,
-)
+from bot.actions.extras import UNKNOWN, ActionSaveExtras, ValidateExtrasForm, offered_extras
+from bot.actions.prompts import NO, YES
 from bot.core.deadline import today_in
 from bot.core.i18n import t
 
@@ -110,6 +104,18 @@ def test_a_document_not_on_the_list_is_noted_as_other_without_its_words(make_tra
 
 def test_thats_all_ends_the_list(make_tracker, validate, form):
     assert validate(form, "documents_done", True, make_tracker()).slots == {"documents_done": True}
+
+
+@pytest.mark.parametrize("slot", ["interview_date", "documents_done"])
+def test_a_fallback_at_either_question_says_how_to_answer_and_leaves_it_to_the_form(make_tracker, run, slot):
+    tracker = make_tracker(
+        text="qwerty", intent="nlu_fallback", slots={"language": "es"}, form=FORM, requested_slot=slot
+    )
+
+    outcome = run(ActionDefaultFallback(), tracker)
+
+    assert outcome.texts == [f"{t('fallback.not_understood', 'es')} {t('extras.hint', 'es')}"]
+    assert outcome.buttons() == []
 
 
 def test_the_question_offers_the_documents_not_chosen_yet_and_thats_all(make_tracker, run):

@@ -27,6 +27,9 @@ def test_deadline_and_checklist_reach_the_page_the_pdf_and_the_calendar(chat: Ch
 
     chat.say("sí" if language == "es" else "yes")
     expect(chat, "extras.ask_interview", language)
+    # A returning greeting resumes the question (no new registration starts).
+    chat.say("hola" if language == "es" else "hello")
+    expect(chat, "extras.ask_interview", language)
     chat.say(typed)
     assert str(interview.year + 1) in chat.text
     expect(chat, "extras.ask_documents", language)
