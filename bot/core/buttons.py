@@ -12,7 +12,7 @@ more is left to NLU.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
@@ -127,6 +127,17 @@ def _matches(typed: Reading, title: Reading) -> int | None:
     return None
 
 
+def _read_buttons(buttons: Sequence[Mapping[str, object]]) -> Iterator[tuple[Reading, str]]:
+    """Each usable button's title as read, with its payload (a button without a
+    title or payload, or whose title starts with a denying "no", is left out)."""
+    for button in buttons:
+        title, payload = button.get("title"), button.get("payload")
+        if isinstance(title, str) and isinstance(payload, str) and payload:
+            reading = read(title)
+            if reading is not None:
+                yield reading, payload
+
+
 def pressed_button(text: str, buttons: Sequence[Mapping[str, object]]) -> str | None:
     """The payload of the button whose title `text` clearly is, else None.
 
@@ -134,16 +145,10 @@ def pressed_button(text: str, buttons: Sequence[Mapping[str, object]]) -> str | 
     the text could be two buttons with different payloads, none is chosen, unless
     exactly one of them is the whole title without a typo."""
     typed = read(text)
-    if typed is None or not buttons:
+    if typed is None:
         return None
     candidates: list[tuple[int, bool, str]] = []
-    for button in buttons:
-        title, payload = button.get("title"), button.get("payload")
-        if not isinstance(title, str) or not isinstance(payload, str) or not payload:
-            continue
-        reading = read(title)
-        if reading is None:
-            continue
+    for reading, payload in _read_buttons(buttons):
         edits = _matches(typed, reading)
         if edits is not None:
             candidates.append((edits, len(typed.words) == len(reading.words), payload))
@@ -161,11 +166,5 @@ def answered_yes_or_no(text: str, buttons: Sequence[Mapping[str, object]]) -> st
     typed = read(text)
     if typed is None or typed.polarity is None:
         return None
-    payloads = set()
-    for button in buttons:
-        title, payload = button.get("title"), button.get("payload")
-        if isinstance(title, str) and isinstance(payload, str) and payload:
-            reading = read(title)
-            if reading is not None and reading.polarity == typed.polarity:
-                payloads.add(payload)
+    payloads = {payload for reading, payload in _read_buttons(buttons) if reading.polarity == typed.polarity}
     return payloads.pop() if len(payloads) == 1 else None
