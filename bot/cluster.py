@@ -36,7 +36,7 @@ from bot.launcher import (
     Service,
     Stack,
     actions_service,
-    free_port,
+    free_ports,
     rasa_service,
     serve,
     stack_environment,
@@ -78,12 +78,13 @@ class ClusterPorts:
     @classmethod
     def free(cls, rasa: int = 2, actions: int = 2) -> ClusterPorts:
         """Ports nothing listens on now (tests, benchmarks)."""
+        ports = free_ports(3 + rasa + actions)
         return cls(
-            balancer=free_port(),
-            actions_balancer=free_port(),
-            web=free_port(),
-            rasa=tuple(free_port() for _ in range(rasa)),
-            actions=tuple(free_port() for _ in range(actions)),
+            balancer=ports[0],
+            actions_balancer=ports[1],
+            web=ports[2],
+            rasa=tuple(ports[3 : 3 + rasa]),
+            actions=tuple(ports[3 + rasa :]),
         )
 
 

@@ -10,6 +10,7 @@ stops is started again, after a delay that grows while it keeps failing.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -95,11 +96,48 @@ def services_for(settings: Settings, env: dict[str, str]) -> list[Service]:
     ]
 
 
+# Ports for our servers are taken below the kernel's ephemeral range. A port that
+# bind(0) picks lies inside it, so any outgoing connection another process opens (to
+# Redis, PostgreSQL, a peer) may take it before our server binds it: a CI run lost a
+# whole cluster start so ("web exited with 1").
+_PORT_FLOOR = 20000
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different TCP ports on 127.0.0.1 that nothing uses right now and that no
+    outgoing connection will be given (tests, benchmarks)."""
+    high = _ephemeral_low()
+    if high - _PORT_FLOOR < 10 * count:
+        raise RuntimeError(f"too few ports below the ephemeral range (it starts at {high})")
+    chosen: list[socket.socket] = []
+    try:
+        while len(chosen) < count:
+            sock = socket.socket()
+            try:
+                # No SO_REUSEADDR: a port with a connection in TIME_WAIT is skipped too.
+                sock.bind(("127.0.0.1", random.randrange(_PORT_FLOOR, high)))
+            except OSError:
+                sock.close()
+                continue
+            # Held open until all are chosen, so that no port is given twice.
+            chosen.append(sock)
+        return [sock.getsockname()[1] for sock in chosen]
+    finally:
+        for sock in chosen:
+            sock.close()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now (tests, benchmarks)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing uses right now (tests, benchmarks)."""
+    return free_ports(1)[0]
 
 
 def stop_process(process: subprocess.Popen) -> None:
@@ -192,11 +230,22 @@ class Stack:
         process = self.processes[service.name]
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise StartError(f"{service.name} exited with {process.returncode}; see its log")
+                raise StartError(
+                    f"{service.name} exited with {process.returncode}; the end of its log:\n"
+                    + self.log_tail(service.name)
+                )
             if is_ready(service.ready_url):
                 return
             time.sleep(0.5)
         raise StartError(f"{service.name} was not ready after {START_TIMEOUT_S:.0f}s")
+
+    def log_tail(self, name: str, lines: int = 20) -> str:
+        """The last lines of a process's log (the logs hold no personal data)."""
+        try:
+            text = (self.settings.data_dir / "logs" / f"{name}.log").read_text(errors="replace")
+        except OSError as error:
+            return f"(no log: {type(error).__name__})"
+        return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, only: tuple[str, ...] | None = None) -> None:
         for name, process in list(self.processes.items()):

@@ -54,7 +54,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.launcher import Stack, free_port, stack_environment
+from bot.launcher import Stack, free_ports, stack_environment
 from scripts import starter_bot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -402,7 +402,7 @@ def starter(directory: Path, token: str) -> Iterator[tuple[Bot, float]]:
 @contextmanager
 def our_stack(data_dir: str, token: str) -> Iterator[Bot]:
     """This project's stack on free ports, running until the block ends."""
-    ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "WEB_PORT": free_port()}
+    ports = dict(zip(("RASA_PORT", "ACTIONS_PORT", "WEB_PORT"), free_ports(3)))
     stack = Stack(
         stack_environment(
             {

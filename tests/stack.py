@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.launcher import MODEL_PATH, Stack, free_port, stack_environment
+from bot.launcher import MODEL_PATH, Stack, free_ports, stack_environment
 from tests.e2e.support import AUTH_TOKEN, Chat
 from tests.fakes.recorder import RecordingServer
 from tests.fakes.telegram import fake_bot_api, telegram_environment
@@ -41,13 +41,13 @@ def stack(
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
     data_dir = tmp_path_factory.mktemp("data")
-    web_port, rasa_port = free_port(), free_port()
+    web_port, rasa_port, actions_port = free_ports(3)
     env = stack_environment(
         {
             "DATA_DIR": str(data_dir),
             "DATABASE_URL": f"sqlite:///{data_dir / 'e2e.sqlite3'}",
             "RASA_PORT": str(rasa_port),
-            "ACTIONS_PORT": str(free_port()),
+            "ACTIONS_PORT": str(actions_port),
             "WEB_PORT": str(web_port),
             "PUBLIC_URL": f"http://127.0.0.1:{web_port}",
             "RASA_AUTH_TOKEN": AUTH_TOKEN,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +81,35 @@ def test_rasa_gets_one_blas_thread_and_the_body_cap_unless_told_otherwise() -> N
     chosen = {"SANIC_REQUEST_MAX_SIZE": "2048", "OPENBLAS_NUM_THREADS": "2"}
     set_defaults(chosen)
     assert chosen == {"SANIC_REQUEST_MAX_SIZE": "2048", "OPENBLAS_NUM_THREADS": "2"}
+
+
+def test_free_ports_are_distinct_unused_and_below_the_ephemeral_range() -> None:
+    ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = launcher.free_ports(40)
+    assert len(set(ports)) == 40
+    assert all(1024 < port < ephemeral_low for port in ports)
+    for port in ports:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))
+
+
+def test_a_port_in_use_is_never_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        picks = itertools.chain([port, port], itertools.count(20000))
+        monkeypatch.setattr(launcher.random, "randrange", lambda low, high: next(picks))
+        assert port not in launcher.free_ports(3)
+
+
+def test_a_process_that_exits_at_start_is_reported_with_its_log(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    failing = Service(
+        "failing",
+        [sys.executable, "-c", "print('listening failed: address in use'); raise SystemExit(1)"],
+        "http://127.0.0.1:9/health",
+    )
+    stack = Stack(env, plan=lambda settings, env: [failing])
+    with pytest.raises(launcher.StartError, match="(?s)exited with 1.*listening failed: address in use"):
+        stack.start()

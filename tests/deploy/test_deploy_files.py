@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -31,7 +30,7 @@ import pytest
 import yaml
 
 from bot.core.settings import action_server_token, load_settings
-from bot.launcher import services_for
+from bot.launcher import free_port, free_ports, services_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -68,12 +67,6 @@ REQUIRED_SECRETS = {"BOT_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD"}
 def yaml_documents(path: Path) -> list[Any]:
     with path.open(encoding="utf-8") as handle:
         return [doc for doc in yaml.safe_load_all(handle) if doc is not None]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- every YAML file ------------------------------------------------------------------------------
@@ -289,7 +282,7 @@ def test_nginx_routes_only_webhooks_to_rasa() -> None:
 
 
 def test_nginx_accepts_the_config(nginx: str, tmp_path: Path) -> None:
-    config = render_for_test(tmp_path, {"rasa": [free_port(), free_port()], "web": [free_port()]})
+    config = render_for_test(tmp_path, {"rasa": free_ports(2), "web": [free_port()]})
     result = subprocess.run(
         [
             nginx,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +17,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
+
+from bot.launcher import free_port
 
 DOMAIN = Domain.from_dict({"slots": {"language": {"type": "any", "mappings": [{"type": "custom"}]}}})
 
@@ -65,12 +66,6 @@ def nested(depth: int) -> dict[str, Any]:
     for _ in range(depth):
         value = {"language": value}
     return value
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.asynccontextmanager

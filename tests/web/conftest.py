@@ -11,7 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.core.registry import Registry
 from bot.core.settings import load_settings
-from tests.web.support import FakeSocketServer, Scenario, free_port, start_app
+from bot.launcher import free_port
+from tests.web.support import FakeSocketServer, Scenario, start_app
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ stand-in for Rasa's socket.io server, and checks and waits used across the modul
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Awaitable, Callable
 
@@ -22,12 +21,6 @@ SOCKET_URL = "/socket.io/?EIO=4&transport=websocket"
 def issue(registry: Registry, language: str, passport: str = "A1234567") -> Confirmation:
     registration, _ = registry.register(Applicant(passport, "1985-03-05", "BOL"))
     return registry.issue_confirmation(registration.id, "PTS-01", language)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def start_app(settings, registry: Registry | None) -> TestServer:

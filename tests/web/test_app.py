@@ -16,11 +16,12 @@ from aiohttp.test_utils import TestClient
 from bot.core.i18n import t
 from bot.core.registry import Registry
 from bot.core.settings import load_settings
+from bot.launcher import free_port
 from bot.web import app as app_module
 from bot.web import relay as relay_module
 from bot.web.app import create_app
 from bot.web.security import RouteAccessLogger
-from tests.web.support import Scenario, assert_security_headers, eventually, free_port, issue, start_app
+from tests.web.support import Scenario, assert_security_headers, eventually, issue, start_app
 
 
 def test_pool_to_rasa_is_as_large_as_the_relay(serve, monkeypatch):

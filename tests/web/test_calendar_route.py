@@ -11,8 +11,9 @@ from icalendar import Calendar
 
 from bot.core.deadline import send_by, today_in
 from bot.core.registry import Registry
+from bot.launcher import free_port
 from bot.web.pages import RETRY_AFTER_SECONDS
-from tests.web.support import assert_security_headers, free_port, issue, start_app
+from tests.web.support import assert_security_headers, issue, start_app
 
 
 def with_interview(registry, language: str, interview: date | None = None, passport: str = "A1234567"):

@@ -13,13 +13,13 @@ import pytest
 from aiohttp import WSCloseCode, WSMsgType, WSServerHandshakeError
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.launcher import free_port
 from bot.web import relay as relay_module
 from tests.web.support import (
     SOCKET_URL,
     FakeSocketServer,
     assert_security_headers,
     eventually,
-    free_port,
     start_app,
 )
 
