@@ -58,28 +58,9 @@ def test_credentials_register_our_subclass_with_rasas_name_and_options() -> None
 
 
 def chat(agent: Agent, data: dict[str, Any]) -> dict[str, Any]:
-    """Sends `data` as the web chat does (over a websocket at /socket.io/, as the web app
-    relays it, after a session request) and returns the first reply."""
-
-    async def scenario() -> dict[str, Any]:
-        replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        confirmed: asyncio.Queue[str] = asyncio.Queue()
-        client = socketio.AsyncClient()
-        client.on("bot_uttered", replies.put_nowait)
-        client.on("session_confirm", confirmed.put_nowait)
-        async with serve(web_chat_channel(), agent) as port:
-            await client.connect(
-                f"http://127.0.0.1:{port}", socketio_path="/socket.io", transports=["websocket"]
-            )
-            try:
-                await client.emit("session_request", {"session_id": "page-session"})
-                assert await asyncio.wait_for(confirmed.get(), 5) == "page-session"
-                await client.emit("user_uttered", {"session_id": "page-session", **data})
-                return await asyncio.wait_for(replies.get(), 5)
-            finally:
-                await client.disconnect()
-
-    return asyncio.run(scenario())
+    """Sends `data` as the web chat does and returns the one reply."""
+    (reply,) = replies(agent, 1, data)
+    return reply
 
 
 def test_the_web_chats_messages_reach_rasa_cleaned_and_the_replies_come_back() -> None:
@@ -161,8 +142,10 @@ class Replying(Agent):
             await message.output_channel.send_response(message.sender_id, dict(reply))
 
 
-def replies(agent: Agent, count: int) -> list[dict[str, Any]]:
-    """The first `count` bot_uttered messages the page gets after saying "yes"."""
+def replies(agent: Agent, count: int, data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Sends `data` (default: "yes") as the web chat does (over a websocket at
+    /socket.io/, as the web app relays it, after a session request) and returns the
+    `count` bot_uttered messages the page gets, checking that no more follow."""
 
     async def scenario() -> list[dict[str, Any]]:
         received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -176,8 +159,9 @@ def replies(agent: Agent, count: int) -> list[dict[str, Any]]:
             )
             try:
                 await client.emit("session_request", {"session_id": "page-session"})
-                await asyncio.wait_for(confirmed.get(), 5)
-                await client.emit("user_uttered", {"session_id": "page-session", "message": "yes"})
+                assert await asyncio.wait_for(confirmed.get(), 5) == "page-session"
+                message = data if data is not None else {"message": "yes"}
+                await client.emit("user_uttered", {"session_id": "page-session", **message})
                 got = [await asyncio.wait_for(received.get(), 5) for _ in range(count)]
                 await asyncio.sleep(0.2)
                 assert received.empty(), "more messages than expected"

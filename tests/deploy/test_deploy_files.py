@@ -281,21 +281,25 @@ def test_nginx_routes_only_webhooks_to_rasa() -> None:
     assert "actions" not in config.replace("proxy_next_upstream", "")
 
 
+def nginx_command(nginx: str, prefix: Path, config: Path, directives: str = "") -> list[str]:
+    """nginx on `config`, its files and pid under `prefix`, errors on stderr."""
+    return [
+        nginx,
+        "-p",
+        str(prefix),
+        "-c",
+        str(config),
+        "-e",
+        "stderr",
+        "-g",
+        f"{directives} pid {prefix}/nginx.pid;",
+    ]
+
+
 def test_nginx_accepts_the_config(nginx: str, tmp_path: Path) -> None:
     config = render_for_test(tmp_path, {"rasa": free_ports(2), "web": [free_port()]})
     result = subprocess.run(
-        [
-            nginx,
-            "-t",
-            "-p",
-            str(tmp_path),
-            "-c",
-            str(config),
-            "-e",
-            "stderr",
-            "-g",
-            f"pid {tmp_path}/nginx.pid;",
-        ],
+        [*nginx_command(nginx, tmp_path, config), "-t"],
         check=False,
         capture_output=True,
         text=True,
@@ -352,17 +356,7 @@ def proxy(nginx: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, Any], Pat
     log = tmp_path / "access.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                nginx,
-                "-p",
-                str(tmp_path),
-                "-c",
-                str(config),
-                "-e",
-                "stderr",
-                "-g",
-                f"daemon off; pid {tmp_path}/nginx.pid;",
-            ],
+            nginx_command(nginx, tmp_path, config, "daemon off;"),
             stdout=out,
             stderr=subprocess.PIPE,
         )
