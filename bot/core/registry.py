@@ -226,7 +226,15 @@ class Registry:
             return
         with self._schema_lock:
             if not self._schema_ready:
-                _metadata.create_all(self._engine)
+                with self._engine.begin() as connection:
+                    if connection.dialect.name == "postgresql":
+                        # Processes starting together on one database (a cluster) would
+                        # race to create the tables: all but one failed. The tracker
+                        # store's table is made sure of the same way.
+                        connection.execute(
+                            sa.text("SELECT pg_advisory_xact_lock(hashtext('registry schema'))")
+                        )
+                    _metadata.create_all(connection)
                 self._schema_ready = True
 
     @_unavailable_on_database_errors

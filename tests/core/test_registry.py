@@ -216,6 +216,34 @@ def test_register_survives_a_unique_constraint_race(
     assert count_rows(database_url, "registrations") == 1
 
 
+def test_processes_starting_together_all_get_the_tables(database_url: str) -> None:
+    """Six registries (as six processes of a cluster) prepare one new database at once."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("a cluster shares PostgreSQL; an SQLite file serves one machine's `make run`")
+    registries = [Registry(database_url, SECRET) for _ in range(6)]
+    barrier = threading.Barrier(len(registries))
+    failures: list[str] = []
+
+    def prepare(registry: Registry) -> None:
+        barrier.wait()
+        try:
+            registry.prepare()
+        except RegistryUnavailable as error:
+            failures.append(str(error))
+
+    threads = [threading.Thread(target=prepare, args=(registry,)) for registry in registries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert failures == []
+        assert registries[0].register(APPLICANT)[1]
+    finally:
+        for registry in registries:
+            registry.dispose()
+
+
 def one_miss(function: Callable[..., Any]) -> Callable[..., Any]:
     """`function`, except that its first call returns None."""
     calls = []
