@@ -47,11 +47,6 @@ def offered_buttons(tracker: DialogueStateTracker | None) -> list[dict[str, Any]
     return []
 
 
-def typed_button(text: str | None, tracker: DialogueStateTracker | None) -> str | None:
-    """The payload of the offered button that `text` clearly is, else None."""
-    return pressed_button(text, offered_buttons(tracker)) if _typed(text) else None
-
-
 def _typed(text: str | None) -> TypeGuard[str]:
     """Whether `text` is typed words, not empty and not a payload ("/affirm")."""
     return bool(text) and not str(text).lstrip().startswith(INTENT_PREFIX)

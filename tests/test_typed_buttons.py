@@ -27,7 +27,7 @@ from bot import typed_buttons
 from bot.actions.reply import intent_payload
 from bot.core.i18n import t
 from bot.core.settings import PROJECT_ROOT
-from bot.typed_buttons import offered_buttons, parse_with_typed_buttons, typed_button
+from bot.typed_buttons import offered_buttons, parse_with_typed_buttons
 
 DOMAIN = Domain.load(PROJECT_ROOT / "domain.yml")
 
@@ -208,7 +208,8 @@ def test_the_latest_message_with_buttons_of_the_turn_counts() -> None:
         BotUttered("You can also write “cancel”."),
     )
     assert offered_buttons(conversation) == office_buttons("en")
-    assert typed_button("choose another", conversation) == "/deny"
+    _, nlu, _ = parse("choose another", conversation)
+    assert nlu.parsed == ["/deny"]
 
 
 def test_malformed_buttons_are_ignored() -> None:

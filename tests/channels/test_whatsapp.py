@@ -31,9 +31,10 @@ from bot.channels.whatsapp import (
     signature_matches,
     twilio_signature,
 )
+from bot.core.buttons import pressed_button
 from bot.core.calling_codes import language_for_number
 from bot.core.i18n import t
-from bot.typed_buttons import typed_button
+from bot.typed_buttons import offered_buttons
 from tests.fakes.rasa import DOMAIN, Agent, exchange, intent_event, serve
 from tests.fakes.recorder import RecordingServer
 
@@ -412,7 +413,7 @@ def test_a_typed_title_reaches_rasa_as_typed_and_means_its_button_there(
     (message,) = agent.rasa.received
     assert message.text == body
     # What Rasa's parse then does with it (bot.typed_buttons, installed in the Rasa server).
-    assert typed_button(message.text, tracker) == "/deny"
+    assert pressed_button(message.text, offered_buttons(tracker)) == "/deny"
 
 
 def test_the_text_reaches_rasa_cleaned_with_only_the_guessed_language(fake_twilio: RecordingServer) -> None:
